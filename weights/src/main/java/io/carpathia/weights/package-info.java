@@ -1,0 +1,2 @@
+/** safetensors, Hugging Face checkpoint folders and configs, ONNX initializer import. */
+package io.carpathia.weights;
