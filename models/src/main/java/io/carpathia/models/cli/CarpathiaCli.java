@@ -1,0 +1,71 @@
+package io.carpathia.models.cli;
+
+import java.io.PrintWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code carpathia} command. Each job is a subcommand class in this package; user errors (bad files, bad
+ * arguments) surface as one line on stderr and exit status 2, with the stack trace only under {@code --verbose}.
+ */
+@Command(name = "carpathia",
+        mixinStandardHelpOptions = true,
+        versionProvider = CarpathiaCli.Version.class,
+        description = "Carpathia: a readable deep-learning engine on the JVM.",
+        subcommands = {CommandLine.HelpCommand.class})
+public final class CarpathiaCli {
+
+    /** Exit status for bad input (files, arguments, checkpoints). */
+    public static final int USER_ERROR = 2;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI in-process and returns its exit status (used by tests). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new CarpathiaCli());
+        boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+        cli.setExecutionExceptionHandler((ex, cmd, parsed) -> {
+            PrintWriter err = cmd.getErr();
+            if (ex instanceof UserError || ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
+                    || ex instanceof java.io.UncheckedIOException) {
+                err.println("carpathia " + cmd.getCommandName() + ": error: " + ex.getMessage());
+                if (verbose) ex.printStackTrace(err);
+                err.flush();
+                return USER_ERROR;
+            }
+            err.println("carpathia " + cmd.getCommandName() + ": internal error: " + ex);
+            ex.printStackTrace(err);
+            err.flush();
+            return 1;
+        });
+        cli.setParameterExceptionHandler((ex, a) -> {
+            PrintWriter err = ex.getCommandLine().getErr();
+            err.println("carpathia " + ex.getCommandLine().getCommandName() + ": error: " + ex.getMessage());
+            err.println("(see: carpathia " + ex.getCommandLine().getCommandName() + " --help)");
+            err.flush();
+            return USER_ERROR;
+        });
+        return cli.execute(args);
+    }
+
+    /** A problem with what the user gave us: printed as one line, exit status 2. */
+    public static final class UserError extends RuntimeException {
+        public UserError(String message) {
+            super(message);
+        }
+
+        public UserError(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = CarpathiaCli.class.getPackage().getImplementationVersion();
+            return new String[] {"carpathia " + (v == null ? "0.1.0-SNAPSHOT" : v)};
+        }
+    }
+}
