@@ -30,24 +30,29 @@ public final class CarpathiaCli {
             PrintWriter err = cmd.getErr();
             if (ex instanceof UserError || ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
                     || ex instanceof java.io.UncheckedIOException) {
-                err.println("carpathia " + cmd.getCommandName() + ": error: " + ex.getMessage());
+                err.println(prefix(cmd) + ": error: " + ex.getMessage());
                 if (verbose) ex.printStackTrace(err);
                 err.flush();
                 return USER_ERROR;
             }
-            err.println("carpathia " + cmd.getCommandName() + ": internal error: " + ex);
+            err.println(prefix(cmd) + ": internal error: " + ex);
             ex.printStackTrace(err);
             err.flush();
             return 1;
         });
         cli.setParameterExceptionHandler((ex, a) -> {
             PrintWriter err = ex.getCommandLine().getErr();
-            err.println("carpathia " + ex.getCommandLine().getCommandName() + ": error: " + ex.getMessage());
-            err.println("(see: carpathia " + ex.getCommandLine().getCommandName() + " --help)");
+            err.println(prefix(ex.getCommandLine()) + ": error: " + ex.getMessage());
+            err.println("(see: " + prefix(ex.getCommandLine()) + " --help)");
             err.flush();
             return USER_ERROR;
         });
         return cli.execute(args);
+    }
+
+    /** "carpathia" or "carpathia train": how the user invoked the failing command. */
+    private static String prefix(CommandLine cmd) {
+        return cmd.getParent() == null ? "carpathia" : "carpathia " + cmd.getCommandName();
     }
 
     /** A problem with what the user gave us: printed as one line, exit status 2. */
