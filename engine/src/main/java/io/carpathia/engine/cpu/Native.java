@@ -5,6 +5,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.DoubleBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -50,7 +52,11 @@ public final class Native {
         return isDense(a) ? a : a.dup('c');
     }
 
-    /** A view of a dense float or double array: element-indexed reads and writes, and chunked widening loads. */
+    /**
+     * A view of a dense FLOAT, DOUBLE, LONG or INT array: element-indexed reads and writes, and chunked widening
+     * loads. Integer arrays (indices, token ids, masks) read as doubles, exactly up to 2^53; {@link View#getLong}
+     * reads them exactly.
+     */
     public static View view(INDArray a) {
         if (!isDense(a)) {
             throw new IllegalArgumentException("internal: kernel given a non-dense array of shape "
@@ -58,13 +64,15 @@ public final class Native {
         }
         DataType t = a.dataType();
         long n = a.length();
-        if (n == 0) return new View(null, null, 0);
+        if (n == 0) return new View(null, null, null, null, 0);
         ByteBuffer bb = new Raw(address(a), n * t.width()).asByteBuffer().order(ByteOrder.nativeOrder());
         return switch (t) {
-            case FLOAT -> new View(bb.asFloatBuffer(), null, n);
-            case DOUBLE -> new View(null, bb.asDoubleBuffer(), n);
-            default -> throw new IllegalArgumentException(
-                    "the engine computes in FLOAT or DOUBLE; got an array of " + t + " (convert it with castTo first)");
+            case FLOAT -> new View(bb.asFloatBuffer(), null, null, null, n);
+            case DOUBLE -> new View(null, bb.asDoubleBuffer(), null, null, n);
+            case LONG -> new View(null, null, bb.asLongBuffer(), null, n);
+            case INT -> new View(null, null, null, bb.asIntBuffer(), n);
+            default -> throw new IllegalArgumentException("the engine computes in FLOAT or DOUBLE and indexes with "
+                    + "LONG or INT; got an array of " + t + " (convert it with castTo first)");
         };
     }
 
@@ -72,11 +80,15 @@ public final class Native {
     public static final class View {
         private final FloatBuffer f;
         private final DoubleBuffer d;
+        private final LongBuffer l;
+        private final IntBuffer n32;
         public final long length;
 
-        View(FloatBuffer f, DoubleBuffer d, long length) {
+        View(FloatBuffer f, DoubleBuffer d, LongBuffer l, IntBuffer n32, long length) {
             this.f = f;
             this.d = d;
+            this.l = l;
+            this.n32 = n32;
             this.length = length;
         }
 
@@ -84,19 +96,36 @@ public final class Native {
             return d != null;
         }
 
+        public boolean isInteger() {
+            return l != null || n32 != null;
+        }
+
         public double get(long i) {
-            return f != null ? f.get((int) i) : d.get((int) i);
+            if (f != null) return f.get((int) i);
+            if (d != null) return d.get((int) i);
+            return l != null ? l.get((int) i) : n32.get((int) i);
+        }
+
+        /** An integer element, exactly (floating elements are truncated). */
+        public long getLong(long i) {
+            if (l != null) return l.get((int) i);
+            if (n32 != null) return n32.get((int) i);
+            return (long) get(i);
         }
 
         public void set(long i, double v) {
             if (f != null) f.put((int) i, (float) v);
-            else d.put((int) i, v);
+            else if (d != null) d.put((int) i, v);
+            else if (l != null) l.put((int) i, (long) v);
+            else n32.put((int) i, (int) v);
         }
 
         /** Widens {@code n} elements starting at {@code from} into {@code dst[off..off+n)}. */
         public void load(long from, int n, double[] dst, int off) {
             if (d != null) {
                 d.get((int) from, dst, off, n);
+            } else if (isInteger()) {
+                for (int i = 0; i < n; i++) dst[off + i] = get(from + i);
             } else {
                 float[] tmp = Scratch.floats(n);
                 f.get((int) from, tmp, 0, n);
@@ -108,6 +137,8 @@ public final class Native {
         public void store(double[] src, int off, int n, long to) {
             if (d != null) {
                 d.put((int) to, src, off, n);
+            } else if (isInteger()) {
+                for (int i = 0; i < n; i++) set(to + i, src[off + i]);
             } else {
                 float[] tmp = Scratch.floats(n);
                 for (int i = 0; i < n; i++) tmp[i] = (float) src[off + i];
