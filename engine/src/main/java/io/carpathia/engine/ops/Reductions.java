@@ -94,9 +94,9 @@ public final class Reductions {
         DataType dt = Autograd.floatType(x);
         Tensor out = Autograd.result(dt);
         Reduce.over(x.value(), reduced, out.value(), Reduce.Kind.MAX, null);
+        // the maximum is one of x's elements, so its ties compare exactly equal in either precision
+        double top = Native.view(out.value()).get(0);
         Autograd.record(out, "max", g -> {
-            // the maximum is one of x's elements, so ties compare exactly equal in either precision
-            double top = Native.view(out.value()).get(0);
             INDArray gx = Autograd.temp(dt, in);
             LongAdder ties = new LongAdder();
             Chunks.map(x.value(), gx, (v, n) -> {
@@ -127,23 +127,28 @@ public final class Reductions {
         double divisor = unbiased ? n - 1 : n;
         DataType dt = Autograd.floatType(x);
         long[] kept = reducedShape(in, reduced, true);
-        // mean: kept shape [.., 1, ..]; deviation = x - mean: x's shape, kept for the backward
-        INDArray mean = Autograd.temp(dt, kept);
+        // mean: kept shape [.., 1, ..]; deviation = x - mean: x's shape, kept for the backward. Both in double: a
+        // float32 mean would shift every deviation by its rounding error, which the squares then amplify when the
+        // mean is large against the spread.
+        INDArray mean = Autograd.temp(DataType.DOUBLE, kept);
         Reduce.over(x.value(), reduced, mean, Reduce.Kind.SUM, null);
-        scaleInPlace(mean, 1.0 / n);
-        INDArray deviation = Autograd.temp(dt, in);
+        divideInPlace(mean, n);
+        INDArray deviation = Autograd.temp(DataType.DOUBLE, in);
         Chunks.zip(x.value(), mean, deviation, (v, m, k) -> {
             for (int i = 0; i < k; i++) v[i] -= m[i];
         });
         Autograd.release(mean);
-        INDArray squares = Autograd.temp(dt, in);
+        INDArray squares = Autograd.temp(DataType.DOUBLE, in);
         Chunks.map(deviation, squares, (v, k) -> {
             for (int i = 0; i < k; i++) v[i] *= v[i];
         });
         Tensor out = Autograd.result(dt, reducedShape(in, reduced, keepDim));
-        Reduce.over(squares, reduced, out.value(), Reduce.Kind.SUM, null);
+        INDArray sum = Autograd.temp(DataType.DOUBLE, out.shape());
+        Reduce.over(squares, reduced, sum, Reduce.Kind.SUM, null);
         Autograd.release(squares);
-        scaleInPlace(out.value(), 1.0 / divisor);
+        divideInPlace(sum, divisor);
+        Native.copy(sum, out.value());
+        Autograd.release(sum);
         double slope = 2.0 / divisor;
         Node node = Autograd.record(out, "var", g -> {
             INDArray gx = Autograd.temp(dt, in);
@@ -198,6 +203,12 @@ public final class Reductions {
             }
         }
         return s;
+    }
+
+    static void divideInPlace(INDArray a, double c) {
+        Chunks.map(a, a, (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] /= c;
+        });
     }
 
     static void scaleInPlace(INDArray a, double c) {

@@ -125,6 +125,23 @@ class MaxVarTest {
     }
 
     @Test
+    void float32VarianceOfALargeMeanIsAccurate() {
+        // float32 values near 1000 with a spread of 1e-3: a mean rounded to float32 (error ~3e-5) would shift the
+        // deviations and put the variance off by about 1e-3 relative
+        Random r = new Random(11);
+        float[] v = new float[4096];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (1000 + 1e-3 * r.nextGaussian());
+        double mean = 0;
+        for (float f : v) mean += f;
+        mean /= v.length;
+        double ss = 0;
+        for (float f : v) ss += (f - mean) * (f - mean);
+        double expected = ss / (v.length - 1);
+        double got = Tensor.of(v, v.length).var(new int[] {0}, true, false).item();
+        assertEquals(expected, got, expected * 1e-6);
+    }
+
+    @Test
     void varGradientByHand() {
         // d var / d x_i = 2 (x_i - mean) / (n - 1): mean 2.5, n - 1 = 3
         Tensor x = Tensor.of(DataType.DOUBLE, new double[] {1, 2, 3, 4}, 4).requiresGrad(true);
