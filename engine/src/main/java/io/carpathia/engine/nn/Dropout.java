@@ -13,7 +13,7 @@ public class Dropout extends Module {
     private final Random rng;
 
     public Dropout(double p, Random rng) {
-        if (!(p >= 0 && p <= 1)) throw new IllegalArgumentException("Dropout: p must be in [0, 1], got " + p);
+        if (!(p >= 0 && p < 1)) throw new IllegalArgumentException("Dropout: p must be in [0, 1), got " + p);
         if (rng == null) throw new IllegalArgumentException("Dropout: the random generator is null");
         this.p = p;
         this.rng = rng;
