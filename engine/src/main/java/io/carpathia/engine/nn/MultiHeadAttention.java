@@ -19,7 +19,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *
  * <p>Attention runs in the fused {@link Attention#scaledDotProductAttention}; only while training with dropout > 0
  * is it composed of primitive ops, because dropout applies to the attention probabilities, which the fused op never
- * materialises.
+ * materialises. Padded keys get the dtype's lowest finite score rather than -inf, as Hugging Face models do, so a
+ * query whose keys are all padding attends uniformly (on both paths) instead of producing NaN.
  */
 public class MultiHeadAttention extends Module {
     public final int embedDim;
@@ -74,6 +75,18 @@ public class MultiHeadAttention extends Module {
      * dtype) or null -> [B, Tq, E].
      */
     public Tensor forward(Tensor query, Tensor key, Tensor value, Tensor paddingMask) {
+        return attend(query, key, value, paddingMask, false).output();
+    }
+
+    /**
+     * The same forward, also returning the attention probabilities [B, nh, Tq, Tk] of every head (before dropout),
+     * for attention maps. The probabilities are a copy outside the graph.
+     */
+    public Attention.Result forwardWithProbs(Tensor query, Tensor key, Tensor value, Tensor paddingMask) {
+        return attend(query, key, value, paddingMask, true);
+    }
+
+    private Attention.Result attend(Tensor query, Tensor key, Tensor value, Tensor paddingMask, boolean wantProbs) {
         long[] qs = query.shape();
         long[] ks = key.shape();
         checkShapes(qs, ks, value.shape());
@@ -85,12 +98,18 @@ public class MultiHeadAttention extends Module {
         Tensor k = splitHeads(kProj.forward(key), batch, tk);
         Tensor v = splitHeads(vProj.forward(value), batch, tk);
         Tensor mask = paddingMask == null ? null : additivePaddingMask(paddingMask, batch, tk, q.dtype());
-        Tensor y = isTraining() && dropout > 0
-                ? attendWithDropout(q, k, v, mask)
-                : Attention.scaledDotProductAttention(q, k, v, mask, causal);
+        Attention.Result heads;
+        if (isTraining() && dropout > 0) {
+            heads = attendWithDropout(q, k, v, mask, wantProbs);
+        } else if (wantProbs) {
+            heads = Attention.attentionWithProbs(q, k, v, mask, causal);
+        } else {
+            heads = new Attention.Result(Attention.scaledDotProductAttention(q, k, v, mask, causal), null);
+        }
         // [B, nh, Tq, hs] -> [B, Tq, nh, hs] -> [B, Tq, E]
-        y = y.transpose(1, 2).reshape(batch, tq, embedDim);
-        return emit(outProj.forward(y), query, key, value, paddingMask);
+        Tensor y = heads.output().transpose(1, 2).reshape(batch, tq, embedDim);
+        Tensor out = emit(outProj.forward(y), query, key, value, paddingMask);
+        return new Attention.Result(out, heads.probs());
     }
 
     private void checkShapes(long[] qs, long[] ks, long[] vs) {
@@ -108,36 +127,32 @@ public class MultiHeadAttention extends Module {
 
     /**
      * The unfused path: softmax(q·kᵀ/√hs + mask), dropout on those probabilities, then ·v.
-     * q: [B, nh, Tq, hs], k, v: [B, nh, Tk, hs] -> [B, nh, Tq, hs]
+     * q: [B, nh, Tq, hs], k, v: [B, nh, Tk, hs] -> [B, nh, Tq, hs]; probs (before dropout) when asked for.
      */
-    Tensor attendWithDropout(Tensor q, Tensor k, Tensor v, Tensor mask) {
+    Attention.Result attendWithDropout(Tensor q, Tensor k, Tensor v, Tensor mask, boolean wantProbs) {
         Tensor scores = q.matmul(k.t()).mul(1 / Math.sqrt(headDim)); // [B, nh, Tq, Tk]
         if (mask != null) scores = scores.add(mask);
         if (causal) scores = scores.add(causalMask(q.size(2), k.size(2), q.dtype()));
         Tensor probs = Softmax.softmax(scores, -1);
-        probs = io.carpathia.engine.ops.Dropout.dropout(probs, dropout, isTraining(), rng);
-        return probs.matmul(v);
+        Tensor kept = wantProbs ? probs.copy() : null;
+        Tensor dropped = io.carpathia.engine.ops.Dropout.dropout(probs, dropout, isTraining(), rng);
+        return new Attention.Result(dropped.matmul(v), kept);
     }
 
     /**
-     * [Tq, Tk]: 0 where key j ≤ query i (top-left aligned, as PyTorch's is_causal), the dtype's lowest value
-     * elsewhere.
+     * [Tq, Tk]: 0 where key j ≤ query i (top-left aligned, as the fused op and PyTorch's is_causal), -inf elsewhere,
+     * so hidden keys get exactly zero weight even in a row whose visible keys are all padding.
      */
     private static Tensor causalMask(long tq, long tk, DataType dtype) {
         Tensor m = Autograd.result(dtype, tq, tk);
         Native.View view = Native.view(m.value());
-        double blocked = lowest(dtype);
         for (long i = 0; i < tq; i++) {
-            for (long j = 0; j < tk; j++) view.set(i * tk + j, j <= i ? 0 : blocked);
+            for (long j = 0; j < tk; j++) view.set(i * tk + j, j <= i ? 0 : Double.NEGATIVE_INFINITY);
         }
         return m;
     }
 
-    /**
-     * [B, Tk] of 1/0 -> additive [B, 1, 1, Tk]: 0 to attend, the dtype's lowest finite value for padding. A finite
-     * value rather than -inf keeps a row whose keys are all padding finite (uniform weights) instead of NaN, as
-     * Hugging Face models do.
-     */
+    /** [B, Tk] of 1/0 -> additive [B, 1, 1, Tk]: 0 to attend, the dtype's lowest finite value for padding. */
     private static Tensor additivePaddingMask(Tensor paddingMask, long batch, long tk, DataType dtype) {
         long[] ms = paddingMask.shape();
         if (ms.length != 2 || ms[0] != batch || ms[1] != tk) {
