@@ -6,6 +6,7 @@ import io.carpathia.engine.cpu.Native;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,7 +43,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 public abstract class Module {
     private final Map<String, Tensor> parameters = new LinkedHashMap<>();
     private final Map<String, Tensor> buffers = new LinkedHashMap<>();
-    private final Set<String> transientBuffers = new java.util.HashSet<>();
+    private final Set<String> transientBuffers = new HashSet<>();
     private final Map<String, Module> children = new LinkedHashMap<>();
     private final List<ForwardHook> forwardHooks = new ArrayList<>();
     private boolean training = true;
