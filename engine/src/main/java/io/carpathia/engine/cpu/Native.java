@@ -78,6 +78,9 @@ public final class Native {
 
     /** Element access for one dense FLOAT or DOUBLE array; indexes are in elements from the array's start. */
     public static final class View {
+        /** Runs up to this long are copied element by element rather than through a scratch array. */
+        private static final int SHORT_RUN = 64;
+
         private final FloatBuffer f;
         private final DoubleBuffer d;
         private final LongBuffer l;
@@ -126,6 +129,10 @@ public final class Native {
                 d.get((int) from, dst, off, n);
             } else if (isInteger()) {
                 for (int i = 0; i < n; i++) dst[off + i] = get(from + i);
+            } else if (n <= SHORT_RUN) {
+                // rows of a few dozen elements: element reads beat the bulk copy's per-call set-up
+                int base = (int) from;
+                for (int i = 0; i < n; i++) dst[off + i] = f.get(base + i);
             } else {
                 float[] tmp = Scratch.floats(n);
                 f.get((int) from, tmp, 0, n);
@@ -139,6 +146,9 @@ public final class Native {
                 d.put((int) to, src, off, n);
             } else if (isInteger()) {
                 for (int i = 0; i < n; i++) set(to + i, src[off + i]);
+            } else if (n <= SHORT_RUN) {
+                int base = (int) to;
+                for (int i = 0; i < n; i++) f.put(base + i, (float) src[off + i]);
             } else {
                 float[] tmp = Scratch.floats(n);
                 for (int i = 0; i < n; i++) tmp[i] = (float) src[off + i];

@@ -19,6 +19,38 @@ public final class Reduce {
         double[] acc = new double[(int) vo.length];
         if (accumulate && vo.length > 0) vo.load(0, (int) vo.length, acc, 0);
         int rank = shape.length;
+        // the common cases get plain loops: out is src's trailing dimensions (a bias gradient: sum over rows),
+        // or src's leading dimensions (sum over each row)
+        int split = 0;
+        while (split < rank && strides[split] == 0) split++;
+        boolean trailing = true;
+        for (int d = split; d < rank; d++) trailing &= strides[d] != 0 || shape[d] == 1;
+        if (trailing && vo.length > 0) {
+            int inner = (int) vo.length;
+            double[] row = Scratch.doubles(3, inner);
+            for (long s = 0; s < vs.length; s += inner) {
+                vs.load(s, inner, row, 0);
+                for (int j = 0; j < inner; j++) acc[j] += row[j];
+            }
+            vo.store(acc, 0, acc.length, 0);
+            return;
+        }
+        int lead = rank;
+        while (lead > 0 && strides[lead - 1] == 0) lead--;
+        boolean leading = lead < rank;
+        for (int d = 0; d < lead; d++) leading &= strides[d] != 0 || shape[d] == 1;
+        if (leading && vo.length > 0) {
+            int inner = (int) (vs.length / vo.length);
+            double[] row = Scratch.doubles(3, inner);
+            for (int o = 0; o < acc.length; o++) {
+                vs.load((long) o * inner, inner, row, 0);
+                double sum = 0;
+                for (int j = 0; j < inner; j++) sum += row[j];
+                acc[o] += sum;
+            }
+            vo.store(acc, 0, acc.length, 0);
+            return;
+        }
         long[] idx = new long[rank];
         long offset = 0;
         double[] buf = Scratch.doubles(3, Chunks.CHUNK);
