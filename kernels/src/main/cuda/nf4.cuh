@@ -11,8 +11,9 @@
 //
 // with one 256-entry float codebook (bitsandbytes' dynamic map), one float scale per group of B2 = 256 blocks and
 // one float offset (the mean that was subtracted before quantizing the scales). Every product and sum is rounded
-// on its own (__fmul_rn, __fadd_rn: never fused into an FMA), in the order bitsandbytes computes them, so the
-// result is bit-identical to bitsandbytes and to the Java reference.
+// on its own (__fmul_rn, __fadd_rn: never fused into an FMA), in the order bitsandbytes computes them, so that the
+// values can equal bitsandbytes' bit for bit; the Java reference takes the same steps and the checks require
+// equality with it.
 //
 // The constants are mirrored by io.carpathia.kernels.reference.Nf4Emulation.
 #pragma once
