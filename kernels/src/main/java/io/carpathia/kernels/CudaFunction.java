@@ -1,0 +1,35 @@
+package io.carpathia.kernels;
+
+/** One kernel of a {@link CudaModule}, launched on the context's default stream. */
+public final class CudaFunction {
+    /** CUDA's limits on a grid's y and z extents (x may reach 2^31 - 1). */
+    private static final int MAX_GRID_YZ = 65535;
+
+    private final CudaContext context;
+    private final long handle;
+    private final String name;
+
+    CudaFunction(CudaContext context, long handle, String name) {
+        this.context = context;
+        this.handle = handle;
+        this.name = name;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Queues the kernel on a grid of {@code gridX × gridY × gridZ} blocks of {@code threads} threads. Launch errors
+     * (a bad configuration) surface here; faults inside the kernel surface at the next synchronising call.
+     */
+    public void launch(int gridX, int gridY, int gridZ, int threads, KernelArguments arguments) {
+        if (gridX < 1 || gridY < 1 || gridZ < 1 || gridY > MAX_GRID_YZ || gridZ > MAX_GRID_YZ) {
+            throw new IllegalArgumentException(name + ": grid " + gridX + " x " + gridY + " x " + gridZ
+                    + " is outside CUDA's limits (x >= 1, 1 <= y, z <= 65535)");
+        }
+        context.check(CudaDriver.launch(context.handle(), handle, gridX, gridY, gridZ, threads, 1, 1, 0,
+                        arguments.slots(), arguments.count()), "cuLaunchKernel",
+                name + " on grid " + gridX + " x " + gridY + " x " + gridZ + " of " + threads + " threads");
+    }
+}

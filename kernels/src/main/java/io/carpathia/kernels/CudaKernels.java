@@ -1,0 +1,246 @@
+package io.carpathia.kernels;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The Carpathia kernels on one {@link CudaContext}: matrix products (FP32, TF32, BF16; NN, NT, TN; strided-batched),
+ * NF4 dequantization and the fused NF4 matrix-vector product. The device code comes from the fatbin in this jar
+ * ({@code io/carpathia/kernels/cuda/carpathia_kernels.fatbin}); should the driver reject it, from the PTX beside it.
+ *
+ * <p>Operands are {@link DeviceBuffer}s with element offsets, checked against the shapes before anything is launched.
+ * {@link #gemmHost} takes host addresses instead (an ND4J buffer's, say) and copies straight from and to them.
+ * Launches are asynchronous: results are visible after {@link CudaContext#synchronize()} or a copy to the host.
+ */
+public final class CudaKernels {
+    static final String FATBIN_RESOURCE = "cuda/carpathia_kernels.fatbin";
+    static final String PTX_RESOURCE = "cuda/carpathia_kernels.ptx";
+    private static final String NF4_GEMV = "carpathia_nf4_gemv";
+
+    private static volatile CudaKernels defaultKernels;
+
+    private final CudaContext context;
+    private final CudaModule module;
+    private final Map<String, CudaFunction> functions = new ConcurrentHashMap<>();
+    private DeviceBuffer workspaceA;
+    private DeviceBuffer workspaceB;
+    private DeviceBuffer workspaceC;
+
+    /** Loads the kernels into {@code context}. */
+    public CudaKernels(CudaContext context) {
+        this.context = context;
+        this.module = loadModule(context);
+    }
+
+    /**
+     * The kernels on the default context ({@link Cuda#context()}), loaded once.
+     *
+     * @throws CudaUnavailableException without a GPU
+     */
+    public static CudaKernels get() {
+        CudaKernels kernels = defaultKernels;
+        if (kernels == null) {
+            synchronized (CudaKernels.class) {
+                kernels = defaultKernels;
+                if (kernels == null) defaultKernels = kernels = new CudaKernels(Cuda.context());
+            }
+        }
+        return kernels;
+    }
+
+    private static CudaModule loadModule(CudaContext context) {
+        byte[] fatbin = resource(FATBIN_RESOURCE);
+        try {
+            return context.loadModule(fatbin, "carpathia_kernels.fatbin");
+        } catch (CudaException fatbinRejected) {
+            try {
+                return context.loadModule(resource(PTX_RESOURCE),
+                        "carpathia_kernels.ptx (the fatbin was rejected: " + fatbinRejected.getMessage() + ")");
+            } catch (CudaException ptxRejected) {
+                ptxRejected.addSuppressed(fatbinRejected);
+                throw ptxRejected;
+            }
+        }
+    }
+
+    static byte[] resource(String name) {
+        try (InputStream in = CudaKernels.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("the kernels jar lacks io/carpathia/kernels/" + name);
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading io/carpathia/kernels/" + name, e);
+        }
+    }
+
+    public CudaContext context() {
+        return context;
+    }
+
+    /** The names of every kernel this class launches (each must be an entry point of the fatbin). */
+    public static List<String> kernelNames() {
+        List<String> names = new ArrayList<>();
+        for (GemmPrecision precision : GemmPrecision.values()) {
+            for (Gemm form : List.of(Gemm.of(false, false, 1, 1, 1), Gemm.of(false, true, 1, 1, 1),
+                    Gemm.of(true, false, 1, 1, 1))) {
+                names.add(form.kernelName(precision, false));
+                names.add(form.kernelName(precision, true));
+            }
+        }
+        for (Nf4Output output : Nf4Output.values()) names.add(output.kernelName());
+        names.add(NF4_GEMV);
+        return names;
+    }
+
+    /** Which image the kernels came from: the fatbin, or the PTX with the reason the fatbin was rejected. */
+    public String moduleDescription() {
+        return module.description();
+    }
+
+    CudaFunction function(String name) {
+        return functions.computeIfAbsent(name, module::function);
+    }
+
+    // ---- matrix products ---------------------------------------------------------------------------------------
+
+    /**
+     * {@code C = alpha · op(A) · op(B) + beta · C} on the device. Offsets count elements (bfloat16 for BF16's A and
+     * B, float32 otherwise; C is always float32). With {@code beta == 0} C is not read, so it may hold anything.
+     */
+    public void gemm(GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b,
+                     long offsetB, float beta, DeviceBuffer c, long offsetC) {
+        requireFits("A", a, offsetA, shape.extentA(), precision.inputBytes(), shape);
+        requireFits("B", b, offsetB, shape.extentB(), precision.inputBytes(), shape);
+        requireFits("C", c, offsetC, shape.extentC(), 4, shape);
+        if (shape.isEmpty()) return;
+        long addressA = a.address() + offsetA * precision.inputBytes();
+        long addressB = b.address() + offsetB * precision.inputBytes();
+        long addressC = c.address() + offsetC * 4;
+        launchGemm(precision, shape, alpha, addressA, addressB, beta, addressC);
+    }
+
+    /** {@link #gemm} in FP32 on the CUDA cores. */
+    public void sgemm(Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b, long offsetB, float beta,
+                      DeviceBuffer c, long offsetC) {
+        gemm(GemmPrecision.FP32, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
+    }
+
+    /**
+     * {@link #gemm} on host memory: A and B are copied from their host addresses straight into device workspace, C
+     * back to its host address (and first to the device when {@code beta != 0} or C has gaps the kernel does not
+     * write, so that they come back unchanged). Returns when C is on the host.
+     */
+    public synchronized void gemmHost(GemmPrecision precision, Gemm shape, float alpha, long hostA, long hostB,
+                                      float beta, long hostC) {
+        if (shape.isEmpty()) return;
+        long bytesA = shape.extentA() * precision.inputBytes();
+        long bytesB = shape.extentB() * precision.inputBytes();
+        long bytesC = shape.extentC() * 4;
+        workspaceA = ensure(workspaceA, bytesA);
+        workspaceB = ensure(workspaceB, bytesB);
+        workspaceC = ensure(workspaceC, bytesC);
+        workspaceA.copyFromHost(hostA, 0, bytesA);
+        workspaceB.copyFromHost(hostB, 0, bytesB);
+        boolean cDense = shape.ldc() == shape.n()
+                && (shape.batchCount() == 1 || shape.strideC() == (long) shape.m() * shape.ldc());
+        if (beta != 0 || !cDense) workspaceC.copyFromHost(hostC, 0, bytesC);
+        launchGemm(precision, shape, alpha, workspaceA.address(), workspaceB.address(), beta, workspaceC.address());
+        workspaceC.copyToHost(0, hostC, bytesC);
+    }
+
+    private DeviceBuffer ensure(DeviceBuffer buffer, long bytes) {
+        if (buffer != null && buffer.bytes() >= bytes) return buffer;
+        if (buffer != null) buffer.close();
+        long rounded = Math.max(1 << 20, (bytes + (1 << 20) - 1) & -(1L << 20));
+        return context.allocate(rounded);
+    }
+
+    private void launchGemm(GemmPrecision precision, Gemm shape, float alpha, long addressA, long addressB,
+                            float beta, long addressC) {
+        boolean vectorised = shape.vectorisable(precision, addressA, addressB, addressC);
+        KernelArguments arguments = new KernelArguments()
+                .int32(shape.m()).int32(shape.n()).int32(shape.k()).float32(alpha)
+                .pointer(addressA).int64(shape.lda()).int64(shape.strideA())
+                .pointer(addressB).int64(shape.ldb()).int64(shape.strideB())
+                .float32(beta).pointer(addressC).int64(shape.ldc()).int64(shape.strideC())
+                .int32(shape.batchCount());
+        function(shape.kernelName(precision, vectorised))
+                .launch(shape.gridX(), shape.gridY(), shape.gridZ(), KernelTiling.Sgemm.THREADS, arguments);
+    }
+
+    private void requireFits(String operand, DeviceBuffer buffer, long offset, long elements, int elementBytes,
+                             Gemm shape) {
+        if (buffer == null) throw new IllegalArgumentException("gemm: " + operand + " is null (" + shape + ")");
+        requireSameContext("gemm", operand, buffer);
+        if (offset < 0) throw new IllegalArgumentException("gemm: offset of " + operand + " is negative: " + offset);
+        if ((offset + elements) * elementBytes > buffer.bytes()) {
+            throw new IllegalArgumentException("gemm: " + operand + " spans " + elements + " elements from offset "
+                    + offset + " (" + shape + "), its device buffer holds " + buffer.bytes() / elementBytes);
+        }
+    }
+
+    private void requireSameContext(String op, String operand, DeviceBuffer buffer) {
+        if (buffer.context() != context) {
+            throw new IllegalArgumentException(op + ": " + operand + " lives in another CUDA context");
+        }
+    }
+
+    // ---- NF4 -----------------------------------------------------------------------------------------------------
+
+    /** Dequantizes all of {@code weights} into {@code out}, starting {@code offset} elements in. */
+    public void nf4Dequantize(DeviceNf4 weights, DeviceBuffer out, long offset, Nf4Output type) {
+        Nf4Layout layout = weights.layout();
+        requireSameContext("nf4Dequantize", "out", out);
+        if (offset < 0 || (offset + layout.elements()) * type.bytes() > out.bytes()) {
+            throw new IllegalArgumentException("nf4Dequantize: " + layout.elements() + " " + type + " elements from"
+                    + " offset " + offset + " do not fit in an output buffer of " + out.bytes() + " bytes");
+        }
+        if (layout.elements() == 0) return;
+        long outAddress = out.address() + offset * type.bytes();
+        boolean vectorised = layout.dequantizeVectorisable(weights.packed().address(), outAddress);
+        KernelArguments arguments = weights.appendScales(new KernelArguments().pointer(weights.packed(), 0))
+                .int64(layout.elements()).pointer(outAddress).int32(vectorised ? 1 : 0);
+        function(type.kernelName()).launch(layout.dequantizeBlocks(vectorised, context.device().multiprocessors()), 1,
+                1, KernelTiling.Nf4.THREADS, arguments);
+    }
+
+    /**
+     * {@code y = W x} for an NF4 weight W of {@code rows × cols} (row-major, as an {@code nn.Linear} weight
+     * [out, in]) and float32 vectors x [cols] and y [rows] at the given element offsets.
+     */
+    public void nf4Gemv(DeviceNf4 weights, int rows, int cols, DeviceBuffer x, long offsetX, DeviceBuffer y,
+                        long offsetY) {
+        Nf4Layout layout = weights.layout();
+        if (rows < 0 || cols < 0 || (long) rows * cols != layout.elements()) {
+            throw new IllegalArgumentException("nf4Gemv: a " + rows + " x " + cols + " matrix does not match the "
+                    + layout.elements() + " elements of the quantized weight");
+        }
+        requireSameContext("nf4Gemv", "x", x);
+        requireSameContext("nf4Gemv", "y", y);
+        if (offsetX < 0 || (offsetX + cols) * 4 > x.bytes()) {
+            throw new IllegalArgumentException("nf4Gemv: x needs " + cols + " floats from offset " + offsetX
+                    + ", its buffer holds " + x.bytes() / 4);
+        }
+        if (offsetY < 0 || (offsetY + rows) * 4 > y.bytes()) {
+            throw new IllegalArgumentException("nf4Gemv: y needs " + rows + " floats from offset " + offsetY
+                    + ", its buffer holds " + y.bytes() / 4);
+        }
+        if (rows == 0) return;
+        if (cols == 0) {
+            y.fill32(offsetY * 4, rows, 0);
+            return;
+        }
+        long xAddress = x.address() + offsetX * 4;
+        boolean vectorised = layout.gemvVectorisable(cols, weights.packed().address(), xAddress);
+        KernelArguments arguments = weights.appendScales(new KernelArguments().pointer(weights.packed(), 0))
+                .int32(rows).int32(cols).pointer(xAddress).pointer(y.address() + offsetY * 4)
+                .int32(vectorised ? 1 : 0);
+        int warps = KernelTiling.Nf4.GEMV_WARPS;
+        function(NF4_GEMV).launch((rows + warps - 1) / warps, 1, 1, warps * KernelTiling.WARP_SIZE,
+                arguments);
+    }
+}

@@ -1,0 +1,226 @@
+/*
+ * A stand-in for libcuda.so.1, for testing the JNI layer on machines without a GPU. It implements the driver calls
+ * carpathia_cuda.h uses with host memory: "device" allocations are malloc'ed blocks, copies are memcpy, modules accept
+ * images that start with the fatbin magic, functions are looked up by name, and launches are appended to
+ * launches.log beside this library (kernel name, grid, block, the first three parameters as ints) instead of running.
+ *
+ * Compiled by FakeDriverTest in three flavours:
+ *   (default)            a working one-device driver ("Fake GPU", sm_90, 132 SMs, 1 GiB)
+ *   -DFAKE_NO_DEVICE     cuInit fails with CUDA_ERROR_NO_DEVICE, as on a machine whose driver sees no GPU
+ *   -DFAKE_STUB          cuInit fails with CUDA_ERROR_STUB_LIBRARY, as the toolkit's stubs/libcuda.so does
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef int CUresult;
+typedef unsigned long long CUdeviceptr;
+
+enum {
+    SUCCESS = 0,
+    INVALID_VALUE = 1,
+    OUT_OF_MEMORY = 2,
+    NOT_INITIALIZED = 3,
+    STUB_LIBRARY = 34,
+    NO_DEVICE = 100,
+    INVALID_DEVICE = 101,
+    INVALID_IMAGE = 200,
+    INVALID_CONTEXT = 201,
+    INVALID_HANDLE = 400,
+    NOT_FOUND = 500,
+};
+
+static const size_t TOTAL_MEMORY = 1ull << 30;
+static size_t allocated;
+static int initialised;
+static int context_token;
+
+static const char* error_name(CUresult code) {
+    switch (code) {
+        case SUCCESS: return "CUDA_SUCCESS";
+        case INVALID_VALUE: return "CUDA_ERROR_INVALID_VALUE";
+        case OUT_OF_MEMORY: return "CUDA_ERROR_OUT_OF_MEMORY";
+        case NOT_INITIALIZED: return "CUDA_ERROR_NOT_INITIALIZED";
+        case STUB_LIBRARY: return "CUDA_ERROR_STUB_LIBRARY";
+        case NO_DEVICE: return "CUDA_ERROR_NO_DEVICE";
+        case INVALID_DEVICE: return "CUDA_ERROR_INVALID_DEVICE";
+        case INVALID_IMAGE: return "CUDA_ERROR_INVALID_IMAGE";
+        case INVALID_CONTEXT: return "CUDA_ERROR_INVALID_CONTEXT";
+        case INVALID_HANDLE: return "CUDA_ERROR_INVALID_HANDLE";
+        case NOT_FOUND: return "CUDA_ERROR_NOT_FOUND";
+        default: return NULL;
+    }
+}
+
+CUresult cuGetErrorName(CUresult code, const char** name) {
+    *name = error_name(code);
+    return *name == NULL ? INVALID_VALUE : SUCCESS;
+}
+
+CUresult cuGetErrorString(CUresult code, const char** text) {
+    switch (code) {
+        case OUT_OF_MEMORY: *text = "out of memory"; return SUCCESS;
+        case STUB_LIBRARY: *text = "CUDA driver is a stub library"; return SUCCESS;
+        case NO_DEVICE: *text = "no CUDA-capable device is detected"; return SUCCESS;
+        case INVALID_IMAGE: *text = "device kernel image is invalid"; return SUCCESS;
+        case NOT_FOUND: *text = "named symbol not found"; return SUCCESS;
+        default: *text = error_name(code); return *text == NULL ? INVALID_VALUE : SUCCESS;
+    }
+}
+
+CUresult cuInit(unsigned int flags) {
+    (void) flags;
+#if defined(FAKE_NO_DEVICE)
+    return NO_DEVICE;
+#elif defined(FAKE_STUB)
+    return STUB_LIBRARY;
+#else
+    initialised = 1;
+    return SUCCESS;
+#endif
+}
+
+CUresult cuDriverGetVersion(int* version) { *version = 13000; return SUCCESS; }
+CUresult cuDeviceGetCount(int* count) { *count = initialised ? 1 : 0; return initialised ? SUCCESS : NOT_INITIALIZED; }
+
+CUresult cuDeviceGet(int* device, int ordinal) {
+    if (ordinal != 0) return INVALID_DEVICE;
+    *device = 0;
+    return SUCCESS;
+}
+
+CUresult cuDeviceGetName(char* name, int length, int device) {
+    (void) device;
+    snprintf(name, (size_t) length, "Fake GPU");
+    return SUCCESS;
+}
+
+CUresult cuDeviceGetAttribute(int* value, int attribute, int device) {
+    (void) device;
+    switch (attribute) {
+        case 16: *value = 132; return SUCCESS;  /* multiprocessors */
+        case 75: *value = 9; return SUCCESS;    /* compute capability major */
+        case 76: *value = 0; return SUCCESS;    /* minor */
+        default: return INVALID_VALUE;
+    }
+}
+
+CUresult cuDeviceTotalMem_v2(size_t* bytes, int device) { (void) device; *bytes = TOTAL_MEMORY; return SUCCESS; }
+
+CUresult cuDevicePrimaryCtxRetain(void** context, int device) {
+    (void) device;
+    *context = &context_token;
+    return SUCCESS;
+}
+
+CUresult cuDevicePrimaryCtxRelease_v2(int device) { (void) device; return SUCCESS; }
+CUresult cuCtxSetCurrent(void* context) { return context == &context_token ? SUCCESS : INVALID_CONTEXT; }
+CUresult cuCtxSynchronize(void) { return SUCCESS; }
+
+/* Each allocation carries its size in front, so that frees can be accounted. */
+CUresult cuMemAlloc_v2(CUdeviceptr* pointer, size_t bytes) {
+    if (bytes == 0) return INVALID_VALUE;
+    if (bytes > TOTAL_MEMORY - allocated) return OUT_OF_MEMORY;
+    size_t* block = malloc(bytes + 16);
+    if (block == NULL) return OUT_OF_MEMORY;
+    block[0] = bytes;
+    allocated += bytes;
+    *pointer = (CUdeviceptr) (uintptr_t) ((char*) block + 16);
+    return SUCCESS;
+}
+
+CUresult cuMemFree_v2(CUdeviceptr pointer) {
+    if (pointer == 0) return INVALID_VALUE;
+    size_t* block = (size_t*) ((char*) (uintptr_t) pointer - 16);
+    allocated -= block[0];
+    free(block);
+    return SUCCESS;
+}
+
+CUresult cuMemcpyHtoD_v2(CUdeviceptr target, const void* source, size_t bytes) {
+    memcpy((void*) (uintptr_t) target, source, bytes);
+    return SUCCESS;
+}
+
+CUresult cuMemcpyDtoH_v2(void* target, CUdeviceptr source, size_t bytes) {
+    memcpy(target, (const void*) (uintptr_t) source, bytes);
+    return SUCCESS;
+}
+
+CUresult cuMemcpyDtoD_v2(CUdeviceptr target, CUdeviceptr source, size_t bytes) {
+    memmove((void*) (uintptr_t) target, (const void*) (uintptr_t) source, bytes);
+    return SUCCESS;
+}
+
+CUresult cuMemsetD32_v2(CUdeviceptr target, unsigned int value, size_t count) {
+    unsigned int* words = (unsigned int*) (uintptr_t) target;
+    for (size_t i = 0; i < count; i++) words[i] = value;
+    return SUCCESS;
+}
+
+static int module_token;
+
+CUresult cuModuleLoadData(void** module, const void* image) {
+    const unsigned char* bytes = image;
+    /* a fatbin starts with 0xBA55ED50 (little-endian), PTX text with "//" or ".version" */
+    int fatbin = bytes[0] == 0x50 && bytes[1] == 0xED && bytes[2] == 0x55 && bytes[3] == 0xBA;
+    if (!fatbin) return INVALID_IMAGE;
+    *module = &module_token;
+    return SUCCESS;
+}
+
+CUresult cuModuleUnload(void* module) { return module == &module_token ? SUCCESS : INVALID_HANDLE; }
+
+/* A "function" is its name, copied. */
+CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
+    if (module != &module_token) return INVALID_HANDLE;
+    if (strncmp(name, "carpathia_", 10) != 0) return NOT_FOUND;
+    *function = strdup(name);
+    return SUCCESS;
+}
+
+static void log_path(char* path, size_t size) {
+    Dl_info info;
+    dladdr((void*) &cuInit, &info);
+    snprintf(path, size, "%s", info.dli_fname);
+    char* slash = strrchr(path, '/');
+    snprintf(slash != NULL ? slash + 1 : path, size - (slash != NULL ? (size_t) (slash + 1 - path) : 0),
+             "launches.log");
+}
+
+CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
+                        unsigned int by, unsigned int bz, unsigned int shared, void* stream, void** params,
+                        void** extra) {
+    (void) stream;
+    (void) extra;
+    if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz > 1024 || params == NULL) return INVALID_VALUE;
+    char path[4096];
+    log_path(path, sizeof path);
+    FILE* log = fopen(path, "a");
+    if (log == NULL) return INVALID_VALUE;
+    fprintf(log, "%s grid=%u,%u,%u block=%u,%u,%u shared=%u first=%d,%d,%d\n", (const char*) function, gx, gy, gz,
+            bx, by, bz, shared, *(int*) params[0], *(int*) params[1], *(int*) params[2]);
+    fclose(log);
+    return SUCCESS;
+}
+
+static int event_token;
+
+CUresult cuEventCreate(void** event, unsigned int flags) { (void) flags; *event = &event_token; return SUCCESS; }
+CUresult cuEventRecord(void* event, void* stream) {
+    (void) stream;
+    return event == &event_token ? SUCCESS : INVALID_HANDLE;
+}
+CUresult cuEventSynchronize(void* event) { return event == &event_token ? SUCCESS : INVALID_HANDLE; }
+
+CUresult cuEventElapsedTime(float* ms, void* start, void* end) {
+    (void) start;
+    (void) end;
+    *ms = 1.5f;
+    return SUCCESS;
+}
+
+CUresult cuEventDestroy_v2(void* event) { return event == &event_token ? SUCCESS : INVALID_HANDLE; }

@@ -1,0 +1,69 @@
+package io.carpathia.kernels.reference;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import io.carpathia.kernels.Gemm;
+
+/** Test data for matrix products: operands with padding, a sentinel-filled C, and the checks on the result. */
+final class Matrices {
+    private Matrices() {}
+
+    /** A NaN with a payload no kernel produces: where it survives, nothing was written. */
+    static final float SENTINEL = Float.intBitsToFloat(0x7fc0dead);
+
+    static float[] random(SplittableRandom random, long length) {
+        float[] values = new float[(int) length];
+        for (int i = 0; i < values.length; i++) values[i] = (float) (2 * random.nextDouble() - 1);
+        return values;
+    }
+
+    /** C filled with the sentinel, or with random values where beta needs an old C. */
+    static float[] output(SplittableRandom random, Gemm shape, int offset, int slack, float beta) {
+        float[] c = new float[(int) (offset + shape.extentC() + slack)];
+        java.util.Arrays.fill(c, SENTINEL);
+        if (beta != 0) forEachElementOfC(shape, offset, at -> c[at] = (float) (2 * random.nextDouble() - 1));
+        return c;
+    }
+
+    interface IndexConsumer {
+        void accept(int index);
+    }
+
+    static void forEachElementOfC(Gemm shape, int offset, IndexConsumer consumer) {
+        for (int batch = 0; batch < shape.batchCount(); batch++) {
+            for (int row = 0; row < shape.m(); row++) {
+                for (int col = 0; col < shape.n(); col++) {
+                    consumer.accept((int) (offset + batch * shape.strideC() + row * shape.ldc() + col));
+                }
+            }
+        }
+    }
+
+    /** ‖out − ref‖ / ‖ref‖ over the elements of C (0 when both are 0). */
+    static double relativeError(Gemm shape, int offset, float[] out, float[] ref) {
+        double[] sums = new double[2];
+        forEachElementOfC(shape, offset, at -> {
+            double d = (double) out[at] - ref[at];
+            sums[0] += d * d;
+            sums[1] += (double) ref[at] * ref[at];
+        });
+        return sums[1] == 0 ? Math.sqrt(sums[0]) : Math.sqrt(sums[0] / sums[1]);
+    }
+
+    /** Every element of C is a number, and everything else in the array still holds the sentinel. */
+    static void assertOnlyCWritten(Gemm shape, int offset, float[] out) {
+        boolean[] inC = new boolean[out.length];
+        forEachElementOfC(shape, offset, at -> inC[at] = true);
+        for (int i = 0; i < out.length; i++) {
+            if (inC[i]) {
+                assertTrue(!Float.isNaN(out[i]), "C element " + i + " is NaN: not written");
+            } else {
+                assertEquals(Float.floatToRawIntBits(SENTINEL), Float.floatToRawIntBits(out[i]),
+                        "element " + i + " outside C was overwritten");
+            }
+        }
+    }
+}
