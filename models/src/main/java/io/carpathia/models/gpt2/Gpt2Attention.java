@@ -1,0 +1,44 @@
+package io.carpathia.models.gpt2;
+
+import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.nn.Dropout;
+import io.carpathia.engine.nn.Module;
+import io.carpathia.engine.ops.Attention;
+import java.util.List;
+import java.util.Random;
+
+/** GPT-2's causal self-attention: one projection to q, k, v ({@code c_attn}), scaled dot products, {@code c_proj}. */
+public final class Gpt2Attention extends Module {
+    private final int nHead;
+    private final int nEmbd;
+    private final Conv1D cAttn;
+    private final Conv1D cProj;
+    private final Dropout residDropout;
+
+    public Gpt2Attention(Gpt2Config config, Random rng) {
+        this.nHead = config.nHead();
+        this.nEmbd = config.nEmbd();
+        double std = config.initializerRange();
+        this.cAttn = registerModule("c_attn", new Conv1D(nEmbd, 3 * nEmbd, std, rng));
+        // residual projections start smaller: std / √(2·n_layer), so the residual stream's variance stays put
+        this.cProj = registerModule("c_proj", new Conv1D(nEmbd, nEmbd, std / Math.sqrt(2.0 * config.nLayer()), rng));
+        this.residDropout = registerModule("resid_dropout", new Dropout(config.residPdrop(), rng));
+    }
+
+    @Override
+    public Tensor forward(Tensor x) {
+        long b = x.size(0);
+        long t = x.size(1);
+        long hs = nEmbd / nHead;
+        // x: [B, T, C] -> qkv: [B, T, 3C] -> q, k, v: [B, T, C] each ([q | k | v] columns)
+        List<Tensor> qkv = cAttn.forward(x).split(nEmbd, 2);
+        // [B, T, C] -> [B, T, nh, hs] -> [B, nh, T, hs]
+        Tensor q = qkv.get(0).view(b, t, nHead, hs).transpose(1, 2);
+        Tensor k = qkv.get(1).view(b, t, nHead, hs).transpose(1, 2);
+        Tensor v = qkv.get(2).view(b, t, nHead, hs).transpose(1, 2);
+        Tensor y = Attention.scaledDotProductAttention(q, k, v, null, true);   // [B, nh, T, hs]
+        // re-assemble the heads side by side: [B, nh, T, hs] -> [B, T, nh, hs] -> [B, T, C]
+        y = y.transpose(1, 2).reshape(b, t, nEmbd);
+        return emit(residDropout.forward(cProj.forward(y)), x);
+    }
+}
