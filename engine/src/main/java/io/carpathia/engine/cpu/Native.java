@@ -1,13 +1,6 @@
 package io.carpathia.engine.cpu;
 
 import io.carpathia.engine.Shapes;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.DoubleBuffer;
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
-import org.bytedeco.javacpp.Pointer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -18,16 +11,6 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  */
 public final class Native {
     private Native() {}
-
-    /** A pointer over raw memory, so JavaCPP can hand us a direct ByteBuffer of it. */
-    private static final class Raw extends Pointer {
-        Raw(long address, long bytes) {
-            this.address = address;
-            this.position = 0;
-            this.limit = bytes;
-            this.capacity = bytes;
-        }
-    }
 
     /** Address of the array's first element (a view's offset included). */
     public static long address(INDArray a) {
@@ -52,107 +35,117 @@ public final class Native {
         return isDense(a) ? a : a.dup('c');
     }
 
-    /**
-     * A view of a dense FLOAT, DOUBLE, LONG or INT array: element-indexed reads and writes, and chunked widening
-     * loads. Integer arrays (indices, token ids, masks) read as doubles, exactly up to 2^53; {@link View#getLong}
-     * reads them exactly.
-     */
+    /** A view of a dense array for the kernels; FLOAT and DOUBLE values, LONG and INT indices. */
     public static View view(INDArray a) {
         if (!isDense(a)) {
             throw new IllegalArgumentException("internal: kernel given a non-dense array of shape "
                     + Shapes.str(a.shape()) + " strides " + Shapes.str(a.stride()));
         }
         DataType t = a.dataType();
+        if (t != DataType.FLOAT && t != DataType.DOUBLE && t != DataType.LONG && t != DataType.INT) {
+            throw new IllegalArgumentException("the engine computes in FLOAT or DOUBLE and indexes with LONG or INT; "
+                    + "got an array of " + t + " (convert it with castTo first)");
+        }
         long n = a.length();
-        if (n == 0) return new View(null, null, null, null, 0);
-        ByteBuffer bb = new Raw(address(a), n * t.width()).asByteBuffer().order(ByteOrder.nativeOrder());
-        return switch (t) {
-            case FLOAT -> new View(bb.asFloatBuffer(), null, null, null, n);
-            case DOUBLE -> new View(null, bb.asDoubleBuffer(), null, null, n);
-            case LONG -> new View(null, null, bb.asLongBuffer(), null, n);
-            case INT -> new View(null, null, null, bb.asIntBuffer(), n);
-            default -> throw new IllegalArgumentException("the engine computes in FLOAT or DOUBLE and indexes with "
-                    + "LONG or INT; got an array of " + t + " (convert it with castTo first)");
-        };
+        return new View(n == 0 ? 0 : address(a), t, n);
     }
 
-    /** Element access for one dense FLOAT or DOUBLE array; indexes are in elements from the array's start. */
+    /**
+     * Element access to one dense FLOAT, DOUBLE, LONG or INT array. Integer arrays (indices, token ids, masks) read
+     * as doubles, exactly up to 2^53; {@link View#getLong} reads them exactly. Reads and writes go through
+     * {@code sun.misc.Unsafe} at the array's address: JDK 17's direct buffers check a memory scope on every element
+     * access, which cost a sixth of a training step. Every call checks its range against the array's length first.
+     */
     public static final class View {
         /** Runs up to this long are copied element by element rather than through a scratch array. */
         private static final int SHORT_RUN = 64;
 
-        private final FloatBuffer f;
-        private final DoubleBuffer d;
-        private final LongBuffer l;
-        private final IntBuffer n32;
+        private final long address;
+        private final DataType type;
         public final long length;
 
-        View(FloatBuffer f, DoubleBuffer d, LongBuffer l, IntBuffer n32, long length) {
-            this.f = f;
-            this.d = d;
-            this.l = l;
-            this.n32 = n32;
+        View(long address, DataType type, long length) {
+            this.address = address;
+            this.type = type;
             this.length = length;
         }
 
         public boolean isDouble() {
-            return d != null;
+            return type == DataType.DOUBLE;
         }
 
         public boolean isInteger() {
-            return l != null || n32 != null;
+            return type == DataType.LONG || type == DataType.INT;
+        }
+
+        private void check(long from, long n) {
+            if (from < 0 || n < 0 || from + n > length) {
+                throw new IndexOutOfBoundsException("internal: elements [" + from + ", " + (from + n)
+                        + ") of an array of " + length);
+            }
         }
 
         public double get(long i) {
-            if (f != null) return f.get((int) i);
-            if (d != null) return d.get((int) i);
-            return l != null ? l.get((int) i) : n32.get((int) i);
+            check(i, 1);
+            return switch (type) {
+                case FLOAT -> UnsafeMemory.U.getFloat(address + 4 * i);
+                case DOUBLE -> UnsafeMemory.U.getDouble(address + 8 * i);
+                case LONG -> UnsafeMemory.U.getLong(address + 8 * i);
+                default -> UnsafeMemory.U.getInt(address + 4 * i);
+            };
         }
 
         /** An integer element, exactly (floating elements are truncated). */
         public long getLong(long i) {
-            if (l != null) return l.get((int) i);
-            if (n32 != null) return n32.get((int) i);
-            return (long) get(i);
+            check(i, 1);
+            return switch (type) {
+                case LONG -> UnsafeMemory.U.getLong(address + 8 * i);
+                case INT -> UnsafeMemory.U.getInt(address + 4 * i);
+                default -> (long) get(i);
+            };
         }
 
         public void set(long i, double v) {
-            if (f != null) f.put((int) i, (float) v);
-            else if (d != null) d.put((int) i, v);
-            else if (l != null) l.put((int) i, (long) v);
-            else n32.put((int) i, (int) v);
+            check(i, 1);
+            switch (type) {
+                case FLOAT -> UnsafeMemory.U.putFloat(address + 4 * i, (float) v);
+                case DOUBLE -> UnsafeMemory.U.putDouble(address + 8 * i, v);
+                case LONG -> UnsafeMemory.U.putLong(address + 8 * i, (long) v);
+                default -> UnsafeMemory.U.putInt(address + 4 * i, (int) v);
+            }
         }
 
         /** Widens {@code n} elements starting at {@code from} into {@code dst[off..off+n)}. */
         public void load(long from, int n, double[] dst, int off) {
-            if (d != null) {
-                d.get((int) from, dst, off, n);
-            } else if (isInteger()) {
-                for (int i = 0; i < n; i++) dst[off + i] = get(from + i);
-            } else if (n <= SHORT_RUN) {
-                // rows of a few dozen elements: element reads beat the bulk copy's per-call set-up
-                int base = (int) from;
-                for (int i = 0; i < n; i++) dst[off + i] = f.get(base + i);
-            } else {
+            check(from, n);
+            if (type == DataType.DOUBLE) {
+                UnsafeMemory.copyToDoubles(address + 8 * from, dst, off, n);
+            } else if (type == DataType.FLOAT && n > SHORT_RUN) {
                 float[] tmp = Scratch.floats(n);
-                f.get((int) from, tmp, 0, n);
+                UnsafeMemory.copyToFloats(address + 4 * from, tmp, 0, n);
                 for (int i = 0; i < n; i++) dst[off + i] = tmp[i];
+            } else if (type == DataType.FLOAT) {
+                long a = address + 4 * from;
+                for (int i = 0; i < n; i++) dst[off + i] = UnsafeMemory.U.getFloat(a + 4L * i);
+            } else {
+                for (int i = 0; i < n; i++) dst[off + i] = get(from + i);
             }
         }
 
         /** Narrows {@code src[off..off+n)} into elements {@code to..to+n)}. */
         public void store(double[] src, int off, int n, long to) {
-            if (d != null) {
-                d.put((int) to, src, off, n);
-            } else if (isInteger()) {
-                for (int i = 0; i < n; i++) set(to + i, src[off + i]);
-            } else if (n <= SHORT_RUN) {
-                int base = (int) to;
-                for (int i = 0; i < n; i++) f.put(base + i, (float) src[off + i]);
-            } else {
+            check(to, n);
+            if (type == DataType.DOUBLE) {
+                UnsafeMemory.copyFromDoubles(src, off, address + 8 * to, n);
+            } else if (type == DataType.FLOAT && n > SHORT_RUN) {
                 float[] tmp = Scratch.floats(n);
                 for (int i = 0; i < n; i++) tmp[i] = (float) src[off + i];
-                f.put((int) to, tmp, 0, n);
+                UnsafeMemory.copyFromFloats(tmp, 0, address + 4 * to, n);
+            } else if (type == DataType.FLOAT) {
+                long a = address + 4 * to;
+                for (int i = 0; i < n; i++) UnsafeMemory.U.putFloat(a + 4L * i, (float) src[off + i]);
+            } else {
+                for (int i = 0; i < n; i++) set(to + i, src[off + i]);
             }
         }
     }
@@ -177,7 +170,7 @@ public final class Native {
             throw new IllegalArgumentException("internal: copy of " + src.length() + " elements into " + dst.length());
         }
         if (src.dataType() == dst.dataType() && isDense(src) && isDense(dst)) {
-            Pointer.memcpy(new Raw(address(dst), 0), new Raw(address(src), 0), src.length() * src.dataType().width());
+            UnsafeMemory.U.copyMemory(address(src), address(dst), src.length() * src.dataType().width());
             return;
         }
         INDArray s = dense(src);

@@ -22,8 +22,9 @@ public final class Activations {
     /** tanh(x) */
     public static Tensor tanh(Tensor x) {
         Tensor out = unaryResult(x);
+        boolean precise = out.dtype() == DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
-            for (int i = 0; i < n; i++) v[i] = Math.tanh(v[i]);
+            for (int i = 0; i < n; i++) v[i] = precise ? Math.tanh(v[i]) : SpecialFunctions.tanhFast(v[i]);
         });
         Autograd.record(out, "tanh", g -> {
             // d tanh(x)/dx = 1 - tanh²(x)
@@ -100,10 +101,12 @@ public final class Activations {
     /** GELU's tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))) — GPT-2's "gelu_new". */
     public static Tensor geluTanh(Tensor x) {
         Tensor out = unaryResult(x);
+        boolean precise = out.dtype() == DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
             for (int i = 0; i < n; i++) {
                 double xv = v[i];
-                v[i] = 0.5 * xv * (1 + Math.tanh(SQRT_2_OVER_PI * (xv + GELU_TANH_C * xv * xv * xv)));
+                double u = SQRT_2_OVER_PI * (xv + GELU_TANH_C * xv * xv * xv);
+                v[i] = 0.5 * xv * (1 + (precise ? Math.tanh(u) : SpecialFunctions.tanhFast(u)));
             }
         });
         Autograd.record(out, "gelu_tanh", g -> {
@@ -113,7 +116,8 @@ public final class Activations {
             Chunks.zip(g, x.value(), gx, (gg, v, n) -> {
                 for (int i = 0; i < n; i++) {
                     double xv = v[i];
-                    double t = Math.tanh(SQRT_2_OVER_PI * (xv + GELU_TANH_C * xv * xv * xv));
+                    double u = SQRT_2_OVER_PI * (xv + GELU_TANH_C * xv * xv * xv);
+                    double t = precise ? Math.tanh(u) : SpecialFunctions.tanhFast(u);
                     double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * xv * xv);
                     gg[i] *= 0.5 * (1 + t) + 0.5 * xv * (1 - t * t) * du;
                 }
