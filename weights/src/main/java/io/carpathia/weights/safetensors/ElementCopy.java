@@ -1,0 +1,88 @@
+package io.carpathia.weights.safetensors;
+
+import java.nio.ByteBuffer;
+import org.nd4j.linalg.api.buffer.DataType;
+
+/**
+ * Moves elements from file bytes into an array of a given ND4J type: a plain copy when the type stores the dtype's
+ * bytes as they are, else an exact widening (narrow floats to FLOAT or DOUBLE, smaller integers to INT or LONG).
+ * Nothing that would round or wrap is offered.
+ */
+final class ElementCopy {
+    private ElementCopy() {}
+
+    /** True when {@link #copy} can move {@code from} elements into an array of {@code to} without changing values. */
+    static boolean supports(Dtype from, DataType to) {
+        if (from.hasExactNd4jType() && from.nd4jType() == to) return true;
+        return switch (to) {
+            case FLOAT -> from == Dtype.F16 || from == Dtype.BF16 || from == Dtype.F8_E4M3 || from == Dtype.F8_E5M2;
+            case DOUBLE -> from.isFloatingPoint();
+            case LONG -> from.isInteger() && from != Dtype.U64;
+            case INT -> from == Dtype.I8 || from == Dtype.I16 || from == Dtype.U8 || from == Dtype.U16;
+            default -> false;
+        };
+    }
+
+    /** The ND4J types {@code from} can be read as, for messages. */
+    static String targetsOf(Dtype from) {
+        StringBuilder s = new StringBuilder();
+        for (DataType t : new DataType[] {from.nd4jType(), DataType.FLOAT, DataType.DOUBLE, DataType.LONG,
+                DataType.INT}) {
+            if (supports(from, t) && s.indexOf(t.name()) < 0) s.append(s.length() == 0 ? "" : ", ").append(t);
+        }
+        return s.toString();
+    }
+
+    /**
+     * Converts all of {@code src} (whole elements of {@code from}, little-endian) into {@code dst} (little-endian
+     * elements of {@code to}, with room for as many elements).
+     */
+    static void copy(Dtype from, DataType to, ByteBuffer src, ByteBuffer dst) {
+        if (from.hasExactNd4jType() && from.nd4jType() == to) {
+            dst.put(src); // bulk: one memory copy
+            return;
+        }
+        int n = src.remaining() / from.byteSize();
+        switch (to) {
+            case FLOAT -> {
+                for (int i = 0; i < n; i++) dst.putFloat(toFloat(from, src));
+            }
+            case DOUBLE -> {
+                for (int i = 0; i < n; i++) {
+                    dst.putDouble(from == Dtype.F64 ? src.getDouble() : from == Dtype.F32 ? src.getFloat()
+                            : toFloat(from, src));
+                }
+            }
+            case LONG -> {
+                for (int i = 0; i < n; i++) dst.putLong(toLong(from, src));
+            }
+            case INT -> {
+                for (int i = 0; i < n; i++) dst.putInt((int) toLong(from, src));
+            }
+            default -> throw new IllegalArgumentException("internal: no conversion from " + from + " to " + to);
+        }
+    }
+
+    private static float toFloat(Dtype from, ByteBuffer src) {
+        return switch (from) {
+            case F16 -> NarrowFloats.halfToFloat(src.getShort());
+            case BF16 -> NarrowFloats.bfloat16ToFloat(src.getShort());
+            case F8_E4M3 -> NarrowFloats.e4m3(src.get());
+            case F8_E5M2 -> NarrowFloats.e5m2(src.get());
+            default -> throw new IllegalArgumentException("internal: " + from + " is not a narrow float");
+        };
+    }
+
+    private static long toLong(Dtype from, ByteBuffer src) {
+        return switch (from) {
+            case I8 -> src.get();
+            case U8 -> src.get() & 0xFFL;
+            case I16 -> src.getShort();
+            case U16 -> src.getShort() & 0xFFFFL;
+            case I32 -> src.getInt();
+            case U32 -> src.getInt() & 0xFFFF_FFFFL;
+            case I64 -> src.getLong();
+            default -> throw new IllegalArgumentException("internal: " + from + " does not widen to an integer");
+        };
+    }
+}
