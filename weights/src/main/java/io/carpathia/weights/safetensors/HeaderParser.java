@@ -18,7 +18,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.ArrayDeque;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -59,44 +61,63 @@ final class HeaderParser {
             throw new SafetensorsFormatException(file, null, Rule.HEADER_NOT_JSON,
                     "the header starts with a UTF-8 byte-order mark, which JSON does not allow");
         }
-        // A strict decoder: malformed or overlong sequences and encoded surrogates are errors, never replaced.
-        Reader text = new InputStreamReader(new ByteBufferBackedInputStream(json), StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT)
-                .onUnmappableCharacter(CodingErrorAction.REPORT));
+        checkSyntax(file, json.duplicate());
         List<TensorInfo> tensors = new ArrayList<>();
         Map<String, String> metadata = new LinkedHashMap<>();
-        try (JsonParser p = JSON.createParser(text)) {
-            JsonToken root = p.nextToken();
-            if (root == null) {
-                throw new SafetensorsFormatException(file, null, Rule.HEADER_NOT_JSON, "the header is empty");
-            }
-            if (root != JsonToken.START_OBJECT) {
+        try (JsonParser p = JSON.createParser(utf8(json.duplicate()))) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new SafetensorsFormatException(file, null, Rule.HEADER_SCHEMA,
-                        "the header is a JSON " + describe(root) + ", not an object");
+                        "the header is a JSON " + describe(p.currentToken()) + ", not an object");
             }
-            Set<String> seen = new HashSet<>();
-            boolean sawMetadata = false;
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
-                String key = checkedString(file, null, p.currentName());
+            while (p.nextToken() == JsonToken.FIELD_NAME) { // keys are unique: the first pass checked
+                String key = p.currentName();
                 p.nextToken();
                 if (key.equals(METADATA_KEY)) {
-                    if (sawMetadata) {
-                        throw new SafetensorsFormatException(file, null, Rule.HEADER_SCHEMA,
-                                "\"" + METADATA_KEY + "\" appears twice");
-                    }
-                    sawMetadata = true;
                     readMetadata(file, p, metadata);
                 } else {
-                    if (!seen.add(key)) {
-                        throw new SafetensorsFormatException(file, key, Rule.DUPLICATE_NAME,
-                                "the name appears twice in the header");
-                    }
                     tensors.add(readTensor(file, p, key));
                 }
             }
+        } catch (CharacterCodingException | JsonProcessingException e) {
+            throw new IllegalStateException("internal: the header passed the syntax check but failed to parse", e);
+        }
+        List<TensorInfo> inDataOrder = validateLayout(file, tensors, fileSize - 8 - headerLength);
+        return new SafetensorsHeader(file, inDataOrder, metadata, headerLength, fileSize);
+    }
+
+    /**
+     * First pass, over the whole header before any field is interpreted: it must be UTF-8 text holding exactly one
+     * JSON value, with no lone surrogate escapes and no key twice in any object. Syntax comes before schema, as in the
+     * reference (its parser reads the whole value before looking at fields), so a file broken both ways is reported as
+     * not JSON.
+     *
+     * <p>Duplicate keys are refused everywhere: JSON leaves their meaning open and the reference's parser silently
+     * keeps the last one, which would let two readers see different tensors in one file.
+     */
+    private static void checkSyntax(Path file, ByteBuffer json) throws IOException {
+        SafetensorsFormatException duplicate = null; // reported only if the syntax is sound
+        try (JsonParser p = JSON.createParser(utf8(json))) {
+            if (p.nextToken() == null) {
+                throw new SafetensorsFormatException(file, null, Rule.HEADER_NOT_JSON, "the header is empty");
+            }
+            Deque<Set<String>> keysOfOpenObjects = new ArrayDeque<>();
+            String topLevelKey = null; // the tensor (or "__metadata__") whose value is being read
+            do {
+                JsonToken t = p.currentToken();
+                if (t == JsonToken.START_OBJECT) keysOfOpenObjects.push(new HashSet<>());
+                if (t == JsonToken.END_OBJECT) keysOfOpenObjects.pop();
+                if (t == JsonToken.FIELD_NAME || t == JsonToken.VALUE_STRING) checkedString(file, p);
+                if (t == JsonToken.FIELD_NAME) {
+                    String key = p.currentName();
+                    if (keysOfOpenObjects.size() == 1) topLevelKey = key;
+                    if (!keysOfOpenObjects.peek().add(key) && duplicate == null) {
+                        duplicate = duplicateKey(file, key, keysOfOpenObjects.size(), topLevelKey);
+                    }
+                }
+            } while (p.getParsingContext().getParent() != null && p.nextToken() != null);
             if (p.nextToken() != null) {
                 throw new SafetensorsFormatException(file, null, Rule.HEADER_NOT_JSON,
-                        "more JSON follows the header object");
+                        "more JSON follows the header's value");
             }
         } catch (CharacterCodingException e) {
             throw new SafetensorsFormatException(file, null, Rule.HEADER_NOT_UTF8,
@@ -106,8 +127,26 @@ final class HeaderParser {
                     "the header is not valid JSON: " + Strings.abbreviate(e.getOriginalMessage(), 300)
                             + " (at character " + e.getLocation().getCharOffset() + " of the header)", e);
         }
-        List<TensorInfo> inDataOrder = validateLayout(file, tensors, fileSize - 8 - headerLength);
-        return new SafetensorsHeader(file, inDataOrder, metadata, headerLength, fileSize);
+        if (duplicate != null) throw duplicate;
+    }
+
+    private static SafetensorsFormatException duplicateKey(Path file, String key, int depth, String topLevelKey) {
+        if (depth == 1 && !key.equals(METADATA_KEY)) {
+            return new SafetensorsFormatException(file, key, Rule.DUPLICATE_NAME, "the name appears twice in the header");
+        }
+        String where = depth == 1 ? "the header" : "the value of '" + Strings.abbreviate(topLevelKey, 200) + "'";
+        return new SafetensorsFormatException(file, depth == 1 || topLevelKey.equals(METADATA_KEY) ? null : topLevelKey,
+                Rule.HEADER_SCHEMA, "key '" + Strings.abbreviate(key, 200) + "' appears twice in " + where);
+    }
+
+    /**
+     * The header as text, decoded strictly: malformed or overlong sequences and encoded surrogates are errors, never
+     * replaced. Decoding ourselves also keeps Jackson from guessing UTF-16 or UTF-32 from NUL bytes.
+     */
+    private static Reader utf8(ByteBuffer json) {
+        return new InputStreamReader(new ByteBufferBackedInputStream(json), StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT));
     }
 
     private static boolean startsWithByteOrderMark(ByteBuffer json) {
@@ -123,17 +162,13 @@ final class HeaderParser {
                     "\"" + METADATA_KEY + "\" is a JSON " + describe(p.currentToken()) + ", not an object");
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String key = checkedString(file, null, p.currentName());
+            String key = p.currentName();
             JsonToken value = p.nextToken();
             if (value != JsonToken.VALUE_STRING) {
                 throw new SafetensorsFormatException(file, null, Rule.METADATA_NOT_STRING,
                         "metadata key '" + Strings.abbreviate(key, 200) + "' holds a JSON " + describe(value));
             }
-            if (out.containsKey(key)) {
-                throw new SafetensorsFormatException(file, null, Rule.HEADER_SCHEMA,
-                        "metadata key '" + Strings.abbreviate(key, 200) + "' appears twice");
-            }
-            out.put(key, checkedString(file, null, p.getText()));
+            out.put(key, p.getText());
         }
     }
 
@@ -151,16 +186,13 @@ final class HeaderParser {
             JsonToken value = p.nextToken();
             switch (field) {
                 case "dtype" -> {
-                    if (dtypeName != null) throw twice(file, name, field);
                     if (value != JsonToken.VALUE_STRING) throw wrongType(file, name, field, "a string", value);
-                    dtypeName = checkedString(file, name, p.getText());
+                    dtypeName = p.getText();
                 }
                 case "shape" -> {
-                    if (shape != null) throw twice(file, name, field);
                     shape = readIntegers(file, p, name, field, Rule.SIZE_OVERFLOW);
                 }
                 case "data_offsets" -> {
-                    if (offsets != null) throw twice(file, name, field);
                     offsets = readIntegers(file, p, name, field, Rule.DATA_NOT_AT_EOF);
                     if (offsets.length != 2) {
                         throw new SafetensorsFormatException(file, name, Rule.HEADER_SCHEMA,
@@ -261,12 +293,12 @@ final class HeaderParser {
         return sorted;
     }
 
-    /** shape product x dtype size, or SIZE_OVERFLOW past 2^63 - 1. */
+    /** shape product x dtype size, or SIZE_OVERFLOW past 2^63 - 1 (multiplied in the reference's order). */
     private static long byteSize(Path file, TensorInfo t) throws SafetensorsFormatException {
         try {
-            long n = t.dtype().byteSize();
-            for (long d : t.shape()) n = Math.multiplyExact(n, d);
-            return n;
+            long elements = 1;
+            for (long d : t.shape()) elements = Math.multiplyExact(elements, d);
+            return Math.multiplyExact(elements, t.dtype().byteSize());
         } catch (ArithmeticException e) {
             throw new SafetensorsFormatException(file, t.name(), Rule.SIZE_OVERFLOW,
                     "shape " + Strings.abbreviate(t.shapeString(), 100) + " of " + t.dtype()
@@ -274,18 +306,25 @@ final class HeaderParser {
         }
     }
 
-    /** Jackson passes lone surrogate escapes ("\ud800") through; the reference's JSON parser refuses them. */
-    private static String checkedString(Path file, String tensor, String s) throws SafetensorsFormatException {
-        int at = Strings.unpairedSurrogate(s);
-        if (at >= 0) {
-            throw new SafetensorsFormatException(file, tensor, Rule.HEADER_NOT_JSON,
-                    "a string has an unpaired surrogate escape at character " + at + " (no Unicode text has one)");
+    /**
+     * Jackson passes lone surrogate escapes ("\\ud800") through; the reference's JSON parser refuses them anywhere,
+     * since no Unicode text has one.
+     */
+    private static void checkedString(Path file, JsonParser p) throws IOException {
+        char[] text = p.getTextCharacters();
+        int start = p.getTextOffset();
+        int end = start + p.getTextLength();
+        for (int i = start; i < end; i++) {
+            char c = text[i];
+            boolean paired = Character.isHighSurrogate(c) && i + 1 < end && Character.isLowSurrogate(text[i + 1]);
+            if (paired) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw new SafetensorsFormatException(file, null, Rule.HEADER_NOT_JSON,
+                        "a string has an unpaired surrogate escape (\\u" + Integer.toHexString(c)
+                                + "), which no Unicode text has");
+            }
         }
-        return s;
-    }
-
-    private static SafetensorsFormatException twice(Path file, String name, String field) {
-        return new SafetensorsFormatException(file, name, Rule.HEADER_SCHEMA, "field '" + field + "' appears twice");
     }
 
     private static SafetensorsFormatException missing(Path file, String name, String field) {
