@@ -17,9 +17,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Reads a safetensors file lazily: {@link #open} reads and validates the header only; each tensor is read when asked
- * for, by mapping its byte range and copying it in bulk into the array's native memory. Files and tensors over 2 GB
- * work: ranges are mapped in pieces of at most {@link #MAP_CHUNK} bytes.
+ * Reads a safetensors file lazily: {@link #open} maps and validates the header only; each tensor is read when asked
+ * for, straight from the file into the array's native memory (one copy, no intermediate buffer), or, when it widens
+ * (F16 to FLOAT, ...), converted element by element out of a mapping of its byte range. Files and tensors over 2 GB
+ * work: ranges are read or mapped in pieces of at most {@link #MAP_CHUNK} bytes.
  *
  * <pre>{@code
  * try (SafetensorsReader weights = SafetensorsReader.open(Path.of("model.safetensors"))) {
@@ -29,10 +30,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * }</pre>
  *
  * <p>A reader may be used from several threads at once. If another program truncates the file while a tensor is
- * being copied, the read fails with an IOException (the JVM turns the fault into an error we catch).
+ * being read, the read fails with an IOException (a short read; or, in a mapping, the fault the JVM reports).
  */
 public final class SafetensorsReader implements TensorSource {
-    /** Largest piece of a file mapped at once: a multiple of every element size, below the 2 GB buffer limit. */
+    /** Largest piece of a file read or mapped at once: a multiple of every element size, below the 2 GB limit. */
     static final int MAP_CHUNK = 1 << 30;
 
     /** ND4J's limit on an array's rank. */
@@ -179,8 +180,17 @@ public final class SafetensorsReader implements TensorSource {
         }
     }
 
-    /** Copies (or widens) a tensor's elements into dense native memory of {@code type} at {@code address}. */
+    /**
+     * Moves a tensor's elements into dense native memory of {@code type} at {@code address}. Same type: positional
+     * reads straight into the array (the kernel copies from the page cache into the array, as {@code cat} copies
+     * into its buffer: 13-14 GB/s here, against 8 GB/s for a copy out of a mapping, which pays a page fault per 64
+     * KiB mapped). Widening: the mapped bytes are converted element by element.
+     */
     private void copyInto(TensorInfo t, DataType type, long address) throws IOException {
+        if (t.dtype().hasExactNd4jType() && t.dtype().nd4jType() == type) {
+            readFully(t, address);
+            return;
+        }
         int sourceWidth = t.dtype().byteSize();
         int targetWidth = type.width();
         forEachPiece(t, (piece, firstByte) -> {
@@ -189,6 +199,23 @@ public final class SafetensorsReader implements TensorSource {
             ByteBuffer dst = NativeMemory.window(address + firstElement * targetWidth, elements * targetWidth);
             ElementCopy.copy(t.dtype(), type, piece, dst);
         });
+    }
+
+    /** Reads the tensor's bytes unchanged into native memory at {@code address}, in pieces of at most mapChunk. */
+    private void readFully(TensorInfo t, long address) throws IOException {
+        long start = header.dataStart() + t.begin();
+        long size = t.byteSize();
+        for (long done = 0; done < size; ) {
+            int len = (int) Math.min(mapChunk, size - done);
+            ByteBuffer dst = NativeMemory.window(address + done, len);
+            while (dst.hasRemaining()) {
+                if (channel.read(dst, start + done + dst.position()) < 0) {
+                    throw new IOException(file + ": tensor '" + Strings.abbreviate(t.name(), 200) + "': the file"
+                            + " ended early; it changed while being read (was it truncated or rewritten in place?)");
+                }
+            }
+            done += len;
+        }
     }
 
     private interface PieceConsumer {
