@@ -3,7 +3,6 @@ package io.carpathia.weights.safetensors;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -42,8 +41,8 @@ public final class SafetensorsHeader {
     }
 
     /**
-     * Reads and validates the header of an open file: the 8-byte length, then the JSON (mapped, so nothing the size
-     * of the file is read), then every rule of the format. Tensor data is not touched.
+     * Reads and validates the header of an open file: the 8-byte length, then the JSON (only the header's bytes are
+     * read), then every rule of the format. Tensor data is not touched.
      */
     public static SafetensorsHeader read(Path file, FileChannel channel) throws IOException {
         long fileSize = channel.size();
@@ -67,8 +66,16 @@ public final class SafetensorsHeader {
             throw new SafetensorsFormatException(file, null, SafetensorsFormatException.Rule.HEADER_PAST_EOF,
                     "the header length is " + n + " bytes but only " + (fileSize - 8) + " bytes follow it");
         }
-        MappedByteBuffer json = channel.map(FileChannel.MapMode.READ_ONLY, 8, n);
-        return HeaderParser.parse(file, json, n, fileSize);
+        // Read, not mapped: a mapped page that vanishes (the file cut short meanwhile) surfaces as an InternalError
+        // at some later point of the program; a read just comes up short.
+        ByteBuffer json = ByteBuffer.allocate((int) n);
+        while (json.hasRemaining()) {
+            if (channel.read(json, 8 + json.position()) < 0) {
+                throw new SafetensorsFormatException(file, null, SafetensorsFormatException.Rule.HEADER_PAST_EOF,
+                        "the file ended while its header was read (it is changing under us)");
+            }
+        }
+        return HeaderParser.parse(file, json.flip(), n, fileSize);
     }
 
     public Path file() {

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.lang.ref.Reference;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -17,10 +16,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Reads a safetensors file lazily: {@link #open} maps and validates the header only; each tensor is read when asked
+ * Reads a safetensors file lazily: {@link #open} reads and validates the header only; each tensor is read when asked
  * for, straight from the file into the array's native memory (one copy, no intermediate buffer), or, when it widens
- * (F16 to FLOAT, ...), converted element by element out of a mapping of its byte range. Files and tensors over 2 GB
- * work: ranges are read or mapped in pieces of at most {@link #MAP_CHUNK} bytes.
+ * (F16 to FLOAT, ...), through a small scratch buffer and converted element by element. Files and tensors over 2 GB
+ * work: offsets are 64-bit and ranges are read in pieces of at most {@link #PIECE_BYTES} bytes.
+ *
+ * <p>Why positional reads and not a memory mapping: the data is copied into the arrays either way, and copying out
+ * of a mapping is slower here (8 GB/s against 13-14 GB/s, the speed of {@code cat}), and unsafe when another program
+ * cuts the file short: touching a vanished mapped page raises an InternalError at some later point of the program,
+ * where a read simply comes up short and fails with an IOException.
  *
  * <pre>{@code
  * try (SafetensorsReader weights = SafetensorsReader.open(Path.of("model.safetensors"))) {
@@ -29,12 +33,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * }
  * }</pre>
  *
- * <p>A reader may be used from several threads at once. If another program truncates the file while a tensor is
- * being read, the read fails with an IOException (a short read; or, in a mapping, the fault the JVM reports).
+ * <p>A reader may be used from several threads at once. If another program truncates the file while it is open,
+ * reads fail with an IOException naming the file and the tensor.
  */
 public final class SafetensorsReader implements TensorSource {
-    /** Largest piece of a file read or mapped at once: a multiple of every element size, below the 2 GB limit. */
-    static final int MAP_CHUNK = 1 << 30;
+    /** Largest piece read into an array at once: a multiple of every element size, below the 2 GB buffer limit. */
+    static final int PIECE_BYTES = 1 << 30;
+
+    /** Size of the per-thread buffer that widening reads and {@link #readBytes} go through. */
+    static final int SCRATCH_BYTES = 1 << 20;
 
     /** ND4J's limit on an array's rank. */
     static final int MAX_ND4J_RANK = 32;
@@ -43,13 +50,13 @@ public final class SafetensorsReader implements TensorSource {
     private final FileChannel channel;
     private final SafetensorsHeader header;
     private final List<String> names;
-    private final int mapChunk;
+    private final int pieceBytes;
 
-    private SafetensorsReader(Path file, FileChannel channel, SafetensorsHeader header, int mapChunk) {
+    private SafetensorsReader(Path file, FileChannel channel, SafetensorsHeader header, int pieceBytes) {
         this.file = file;
         this.channel = channel;
         this.header = header;
-        this.mapChunk = mapChunk;
+        this.pieceBytes = pieceBytes;
         List<String> n = new ArrayList<>(header.tensors().size());
         for (TensorInfo t : header.tensors()) n.add(t.name());
         this.names = List.copyOf(n);
@@ -57,17 +64,17 @@ public final class SafetensorsReader implements TensorSource {
 
     /** Opens a file and validates its header; a broken file throws {@link SafetensorsFormatException}. */
     public static SafetensorsReader open(Path file) throws IOException {
-        return open(file, MAP_CHUNK);
+        return open(file, PIECE_BYTES);
     }
 
-    /** As {@link #open(Path)}, mapping at most {@code mapChunk} bytes at a time (tests use small pieces). */
-    static SafetensorsReader open(Path file, int mapChunk) throws IOException {
-        if (mapChunk <= 0 || mapChunk % 8 != 0) {
-            throw new IllegalArgumentException("mapChunk must be a positive multiple of 8, got " + mapChunk);
+    /** As {@link #open(Path)}, reading at most {@code pieceBytes} bytes at a time (tests use small pieces). */
+    static SafetensorsReader open(Path file, int pieceBytes) throws IOException {
+        if (pieceBytes <= 0 || pieceBytes % 8 != 0) {
+            throw new IllegalArgumentException("pieceBytes must be a positive multiple of 8, got " + pieceBytes);
         }
         FileChannel channel = FileChannel.open(file, StandardOpenOption.READ);
         try {
-            return new SafetensorsReader(file, channel, SafetensorsHeader.read(file, channel), mapChunk);
+            return new SafetensorsReader(file, channel, SafetensorsHeader.read(file, channel), pieceBytes);
         } catch (IOException | RuntimeException | Error e) {
             channel.close();
             throw e;
@@ -167,8 +174,7 @@ public final class SafetensorsReader implements TensorSource {
                     + t.byteSize() + " bytes, more than a Java array holds; use read or readInto");
         }
         byte[] bytes = new byte[(int) t.byteSize()];
-        ByteBuffer dst = ByteBuffer.wrap(bytes);
-        forEachPiece(t, (piece, firstByte) -> dst.put(piece));
+        forEachPiece(t, (piece, firstByte) -> piece.get(bytes, (int) firstByte, piece.remaining()));
         return bytes;
     }
 
@@ -182,13 +188,18 @@ public final class SafetensorsReader implements TensorSource {
 
     /**
      * Moves a tensor's elements into dense native memory of {@code type} at {@code address}. Same type: positional
-     * reads straight into the array (the kernel copies from the page cache into the array, as {@code cat} copies
-     * into its buffer: 13-14 GB/s here, against 8 GB/s for a copy out of a mapping, which pays a page fault per 64
-     * KiB mapped). Widening: the mapped bytes are converted element by element.
+     * reads straight into the array, the kernel copying from the page cache into the array as {@code cat} copies
+     * into its buffer (13-14 GB/s here, against 8 GB/s for a copy out of a memory mapping, which also pays a page
+     * fault per 64 KiB mapped). Widening: pieces are read into a scratch buffer and converted element by element.
      */
     private void copyInto(TensorInfo t, DataType type, long address) throws IOException {
+        long start = header.dataStart() + t.begin();
         if (t.dtype().hasExactNd4jType() && t.dtype().nd4jType() == type) {
-            readFully(t, address);
+            for (long done = 0; done < t.byteSize(); ) {
+                int len = (int) Math.min(pieceBytes, t.byteSize() - done);
+                readFully(t, start + done, NativeMemory.window(address + done, len));
+                done += len;
+            }
             return;
         }
         int sourceWidth = t.dtype().byteSize();
@@ -201,47 +212,42 @@ public final class SafetensorsReader implements TensorSource {
         });
     }
 
-    /** Reads the tensor's bytes unchanged into native memory at {@code address}, in pieces of at most mapChunk. */
-    private void readFully(TensorInfo t, long address) throws IOException {
+    private interface PieceConsumer {
+        /** {@code piece}: the next part of the tensor's bytes; {@code firstByte}: its offset in the tensor. */
+        void accept(ByteBuffer piece, long firstByte) throws IOException;
+    }
+
+    /** One scratch buffer per reading thread, reused: fresh native memory is slow to touch. */
+    private static final ThreadLocal<ByteBuffer> SCRATCH = ThreadLocal.withInitial(
+            () -> ByteBuffer.allocateDirect(SCRATCH_BYTES).order(ByteOrder.LITTLE_ENDIAN));
+
+    /**
+     * Reads the tensor's bytes piece by piece into the thread's scratch buffer (pieces of at most 1 MiB, a multiple
+     * of 8 so no element is split) and hands each to {@code consumer}.
+     */
+    private void forEachPiece(TensorInfo t, PieceConsumer consumer) throws IOException {
         long start = header.dataStart() + t.begin();
-        long size = t.byteSize();
-        for (long done = 0; done < size; ) {
-            int len = (int) Math.min(mapChunk, size - done);
-            ByteBuffer dst = NativeMemory.window(address + done, len);
-            while (dst.hasRemaining()) {
-                if (channel.read(dst, start + done + dst.position()) < 0) {
-                    throw new IOException(file + ": tensor '" + Strings.abbreviate(t.name(), 200) + "': the file"
-                            + " ended early; it changed while being read (was it truncated or rewritten in place?)");
-                }
-            }
+        ByteBuffer scratch = SCRATCH.get();
+        int pieceMax = Math.min(pieceBytes, SCRATCH_BYTES);
+        for (long done = 0; done < t.byteSize(); ) {
+            int len = (int) Math.min(pieceMax, t.byteSize() - done);
+            scratch.clear().limit(len);
+            readFully(t, start + done, scratch);
+            consumer.accept(scratch.flip(), done);
             done += len;
         }
     }
 
-    private interface PieceConsumer {
-        /** {@code piece}: the next mapped part of the tensor's bytes; {@code firstByte}: its offset in the tensor. */
-        void accept(ByteBuffer piece, long firstByte) throws IOException;
-    }
-
-    /**
-     * Maps the tensor's byte range piece by piece (each at most {@code mapChunk} bytes, a multiple of 8 so no
-     * element is split) and hands each to {@code consumer}.
-     */
-    private void forEachPiece(TensorInfo t, PieceConsumer consumer) throws IOException {
-        long start = header.dataStart() + t.begin();
-        long size = t.byteSize();
-        try {
-            for (long done = 0; done < size; ) {
-                int len = (int) Math.min(mapChunk, size - done);
-                MappedByteBuffer piece = channel.map(FileChannel.MapMode.READ_ONLY, start + done, len);
-                piece.order(ByteOrder.LITTLE_ENDIAN);
-                consumer.accept(piece, done);
-                done += len;
+    /** Fills {@code dst} from the file at {@code position}; a file that ends first has changed under us. */
+    private void readFully(TensorInfo t, long position, ByteBuffer dst) throws IOException {
+        long at = position;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, at);
+            if (n < 0) {
+                throw new IOException(file + ": tensor '" + Strings.abbreviate(t.name(), 200) + "': the file ended"
+                        + " before its data; it changed while being read (was it truncated or rewritten in place?)");
             }
-        } catch (InternalError e) {
-            // HotSpot raises this when a mapped page vanished under a copy (SIGBUS): the file shrank while we read.
-            throw new IOException(file + ": tensor '" + Strings.abbreviate(t.name(), 200)
-                    + "': the file changed while it was being read (was it truncated or rewritten in place?)", e);
+            at += n;
         }
     }
 

@@ -84,7 +84,7 @@ public final class SafetensorsWriter {
             public void writeTo(FileChannel out) throws IOException {
                 long address = dense.isEmpty() ? 0 : NativeMemory.address(dense);
                 for (long done = 0; done < bytes; ) {
-                    int len = (int) Math.min(SafetensorsReader.MAP_CHUNK, bytes - done);
+                    int len = (int) Math.min(SafetensorsReader.PIECE_BYTES, bytes - done);
                     writeFully(out, NativeMemory.window(address + done, len));
                     done += len;
                 }

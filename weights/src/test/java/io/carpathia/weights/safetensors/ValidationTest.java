@@ -188,7 +188,7 @@ class ValidationTest {
         assertBreaks(Rule.DATA_NOT_AT_EOF, null, file("{}", zeros(1)));     // no tensors, yet data
         String huge = "{\"w\":{\"dtype\":\"U8\",\"shape\":[1],\"data_offsets\":[0,9223372036854775808]}}";
         assertBreaks(Rule.DATA_NOT_AT_EOF, "w", file(huge, zeros(1)));
-        String far = "{" + f32("w", new long[] {1L << 40}, 0, 1L << 42) + "}"; // 4 TB claimed: refused, not mapped
+        String far = "{" + f32("w", new long[] {1L << 40}, 0, 1L << 42) + "}"; // 4 TB claimed: refused before any read
         assertBreaks(Rule.DATA_NOT_AT_EOF, "w", file(far, zeros(4)));
     }
 
