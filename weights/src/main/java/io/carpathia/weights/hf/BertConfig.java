@@ -1,7 +1,6 @@
 package io.carpathia.weights.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -45,11 +44,7 @@ public record BertConfig(
 
     /** HF's {@code BertConfig()} with no arguments. */
     public static BertConfig defaults() {
-        try {
-            return fromJson(JsonNodeFactory.instance.objectNode(), null);
-        } catch (ConfigException e) {
-            throw new IllegalStateException("internal: the defaults are invalid", e);
-        }
+        return ConfigFields.defaults(BertConfig::fromJson);
     }
 
     public static BertConfig read(Path configJson) throws IOException {
@@ -59,10 +54,7 @@ public record BertConfig(
     /** Reads the fields of a parsed config; {@code source} names the file in errors (may be null). */
     public static BertConfig fromJson(JsonNode json, Path source) throws ConfigException {
         ConfigFields f = new ConfigFields(json, source);
-        String modelType = f.string("model_type", MODEL_TYPE);
-        if (modelType != null && !modelType.equals(MODEL_TYPE)) {
-            throw f.bad("model_type", "expected \"" + MODEL_TYPE + "\", found \"" + modelType + "\"");
-        }
+        f.checkModelType(MODEL_TYPE);
         BertConfig c = new BertConfig(
                 f.positiveInt("vocab_size", 30522),
                 f.positiveInt("hidden_size", 768),
@@ -84,10 +76,7 @@ public record BertConfig(
                 f.bool("tie_word_embeddings", true),
                 f.id2label(2));
         if (c.hiddenAct == null) throw f.bad("hidden_act", "expected a string, found null");
-        if (c.hiddenSize % c.numAttentionHeads != 0) {
-            throw f.bad("hidden_size", "hidden_size (" + c.hiddenSize + ") must be divisible by num_attention_heads ("
-                    + c.numAttentionHeads + ")");
-        }
+        f.checkDivisible("hidden_size", c.hiddenSize, "num_attention_heads", c.numAttentionHeads);
         return c;
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +46,34 @@ final class ConfigFields {
         }
     }
 
-    Path file() {
-        return file;
+    /** A config's parser: the typed config of a JSON tree, {@code source} naming the file in errors. */
+    interface Parser<T> {
+        T parse(JsonNode json, Path source) throws ConfigException;
+    }
+
+    /** What {@code parser} makes of an empty config: Hugging Face's defaults. */
+    static <T> T defaults(Parser<T> parser) {
+        try {
+            return parser.parse(JsonNodeFactory.instance.objectNode(), null);
+        } catch (ConfigException e) {
+            throw new IllegalStateException("internal: the defaults are invalid", e);
+        }
+    }
+
+    /** A config of another model (model_type given and different) is refused; a missing model_type is accepted. */
+    void checkModelType(String expected) throws ConfigException {
+        String modelType = string("model_type", expected);
+        if (modelType != null && !modelType.equals(expected)) {
+            throw bad("model_type", "expected \"" + expected + "\", found \"" + modelType + "\"");
+        }
+    }
+
+    /** Attention splits the width into heads: {@code width} must be a multiple of {@code heads}. */
+    void checkDivisible(String widthField, int width, String headsField, int heads) throws ConfigException {
+        if (width % heads != 0) {
+            throw bad(widthField, widthField + " (" + width + ") must be divisible by " + headsField + " (" + heads
+                    + ")");
+        }
     }
 
     boolean has(String field) {

@@ -1,7 +1,6 @@
 package io.carpathia.weights.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -38,11 +37,7 @@ public record Gpt2Config(
 
     /** HF's {@code GPT2Config()} with no arguments. */
     public static Gpt2Config defaults() {
-        try {
-            return fromJson(JsonNodeFactory.instance.objectNode(), null);
-        } catch (ConfigException e) {
-            throw new IllegalStateException("internal: the defaults are invalid", e);
-        }
+        return ConfigFields.defaults(Gpt2Config::fromJson);
     }
 
     public static Gpt2Config read(Path configJson) throws IOException {
@@ -52,10 +47,7 @@ public record Gpt2Config(
     /** Reads the fields of a parsed config; {@code source} names the file in errors (may be null). */
     public static Gpt2Config fromJson(JsonNode json, Path source) throws ConfigException {
         ConfigFields f = new ConfigFields(json, source);
-        String modelType = f.string("model_type", MODEL_TYPE);
-        if (modelType != null && !modelType.equals(MODEL_TYPE)) {
-            throw f.bad("model_type", "expected \"" + MODEL_TYPE + "\", found \"" + modelType + "\"");
-        }
+        f.checkModelType(MODEL_TYPE);
         String embd = f.firstPresent("n_embd", "hidden_size");
         String head = f.firstPresent("n_head", "num_attention_heads");
         Gpt2Config c = new Gpt2Config(
@@ -80,9 +72,7 @@ public record Gpt2Config(
                 f.optionalInt("eos_token_id", 50256));
         if (c.activationFunction == null) throw f.bad("activation_function", "expected a string, found null");
         if (c.nInner != null && c.nInner <= 0) throw f.bad("n_inner", "expected null or an integer > 0, found " + c.nInner);
-        if (c.nEmbd % c.nHead != 0) {
-            throw f.bad(embd, "n_embd (" + c.nEmbd + ") must be divisible by n_head (" + c.nHead + ")");
-        }
+        f.checkDivisible(embd, c.nEmbd, head, c.nHead);
         return c;
     }
 

@@ -1,7 +1,6 @@
 package io.carpathia.weights.hf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -39,11 +38,7 @@ public record VitConfig(
 
     /** HF's {@code ViTConfig()} with no arguments. */
     public static VitConfig defaults() {
-        try {
-            return fromJson(JsonNodeFactory.instance.objectNode(), null);
-        } catch (ConfigException e) {
-            throw new IllegalStateException("internal: the defaults are invalid", e);
-        }
+        return ConfigFields.defaults(VitConfig::fromJson);
     }
 
     public static VitConfig read(Path configJson) throws IOException {
@@ -53,10 +48,7 @@ public record VitConfig(
     /** Reads the fields of a parsed config; {@code source} names the file in errors (may be null). */
     public static VitConfig fromJson(JsonNode json, Path source) throws ConfigException {
         ConfigFields f = new ConfigFields(json, source);
-        String modelType = f.string("model_type", MODEL_TYPE);
-        if (modelType != null && !modelType.equals(MODEL_TYPE)) {
-            throw f.bad("model_type", "expected \"" + MODEL_TYPE + "\", found \"" + modelType + "\"");
-        }
+        f.checkModelType(MODEL_TYPE);
         for (String field : new String[] {"image_size", "patch_size"}) {
             if (json.has(field) && json.get(field).isArray()) {
                 throw f.bad(field, "a [height, width] pair is not supported; give one integer (square images)");
@@ -79,10 +71,7 @@ public record VitConfig(
                 f.positiveInt("encoder_stride", 16),
                 f.id2label(2));
         if (c.hiddenAct == null) throw f.bad("hidden_act", "expected a string, found null");
-        if (c.hiddenSize % c.numAttentionHeads != 0) {
-            throw f.bad("hidden_size", "hidden_size (" + c.hiddenSize + ") must be divisible by num_attention_heads ("
-                    + c.numAttentionHeads + ")");
-        }
+        f.checkDivisible("hidden_size", c.hiddenSize, "num_attention_heads", c.numAttentionHeads);
         if (c.patchSize > c.imageSize) {
             throw f.bad("patch_size", "patch_size (" + c.patchSize + ") is larger than image_size (" + c.imageSize
                     + ")");

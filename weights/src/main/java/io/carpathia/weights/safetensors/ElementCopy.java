@@ -4,14 +4,13 @@ import java.nio.ByteBuffer;
 import org.nd4j.linalg.api.buffer.DataType;
 
 /**
- * Moves elements from file bytes into an array of a given ND4J type: a plain copy when the type stores the dtype's
- * bytes as they are, else an exact widening (narrow floats to FLOAT or DOUBLE, smaller integers to INT or LONG).
- * Nothing that would round or wrap is offered.
+ * Which ND4J types a dtype can be read as, and the exact widenings among them (narrow floats to FLOAT or DOUBLE,
+ * smaller integers to INT or LONG). Nothing that would round or wrap is offered.
  */
 final class ElementCopy {
     private ElementCopy() {}
 
-    /** True when {@link #copy} can move {@code from} elements into an array of {@code to} without changing values. */
+    /** True when {@code from} elements can go into an array of {@code to} unchanged: the same type or a widening. */
     static boolean supports(Dtype from, DataType to) {
         if (from.hasExactNd4jType() && from.nd4jType() == to) return true;
         return switch (to) {
@@ -34,14 +33,11 @@ final class ElementCopy {
     }
 
     /**
-     * Converts all of {@code src} (whole elements of {@code from}, little-endian) into {@code dst} (little-endian
-     * elements of {@code to}, with room for as many elements).
+     * Widens all of {@code src} (whole elements of {@code from}, little-endian) into {@code dst} (little-endian
+     * elements of {@code to}, with room for as many elements). Same-type reads do not come here: they go straight
+     * from the file into the array.
      */
-    static void copy(Dtype from, DataType to, ByteBuffer src, ByteBuffer dst) {
-        if (from.hasExactNd4jType() && from.nd4jType() == to) {
-            dst.put(src); // bulk: one memory copy
-            return;
-        }
+    static void widen(Dtype from, DataType to, ByteBuffer src, ByteBuffer dst) {
         int n = src.remaining() / from.byteSize();
         switch (to) {
             case FLOAT -> toFloats(from, src, dst, n);

@@ -208,7 +208,7 @@ public final class SafetensorsReader implements TensorSource {
             long firstElement = firstByte / sourceWidth;
             int elements = piece.remaining() / sourceWidth;
             ByteBuffer dst = NativeMemory.window(address + firstElement * targetWidth, elements * targetWidth);
-            ElementCopy.copy(t.dtype(), type, piece, dst);
+            ElementCopy.widen(t.dtype(), type, piece, dst);
         });
     }
 
