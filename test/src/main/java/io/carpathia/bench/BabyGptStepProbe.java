@@ -5,7 +5,7 @@ import io.carpathia.engine.memory.ArrayPool;
 import io.carpathia.engine.memory.Scope;
 import io.carpathia.engine.optim.AdamW;
 import io.carpathia.engine.train.TokenBatches;
-import io.carpathia.models.gpt2.Gpt2Config;
+import io.carpathia.weights.hf.Gpt2Config;
 import io.carpathia.models.gpt2.Gpt2LMHeadModel;
 import java.util.Random;
 

@@ -357,6 +357,11 @@ public abstract class Module {
         return matched;
     }
 
+    /** Drops every parameter's gradient (PyTorch's {@code module.zero_grad()}, set_to_none). */
+    public final void zeroGrad() {
+        for (Tensor p : namedParameters().values()) p.zeroGrad();
+    }
+
     private static void freezeOne(Tensor p) {
         p.requiresGrad(false);
         p.zeroGrad();

@@ -1,5 +1,7 @@
 package io.carpathia.models.gpt2;
 
+import io.carpathia.weights.hf.Gpt2Config;
+
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.nn.Module;
 import io.carpathia.engine.ops.LinearAlgebra;

@@ -1,5 +1,7 @@
 package io.carpathia.models.gpt2;
 
+import io.carpathia.weights.hf.Gpt2Config;
+
 import io.carpathia.engine.ShapeException;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.nn.Dropout;
@@ -23,7 +25,7 @@ public final class Gpt2Model extends Module {
     private final LayerNorm lnF;
 
     public Gpt2Model(Gpt2Config config, Random rng) {
-        this.config = config.validate();
+        this.config = checkSupported(config);
         this.wte = registerModule("wte", new Embedding(config.vocabSize(), config.nEmbd(), rng));
         this.wpe = registerModule("wpe", new Embedding(config.nPositions(), config.nEmbd(), rng));
         // GPT-2 initialises embeddings with N(0, initializer_range²) rather than N(0, 1)
@@ -34,6 +36,24 @@ public final class Gpt2Model extends Module {
         this.h = registerModule("h", new ModuleList<>());
         for (int i = 0; i < config.nLayer(); i++) h.add(new Gpt2Block(config, rng));
         this.lnF = registerModule("ln_f", new LayerNorm(config.nEmbd(), config.layerNormEpsilon()));
+    }
+
+    /** The configurations this implementation runs exactly as Hugging Face's GPT-2 does. */
+    static Gpt2Config checkSupported(Gpt2Config c) {
+        String act = c.activationFunction();
+        if (!act.equals("gelu_new") && !act.equals("gelu_pytorch_tanh") && !act.equals("gelu") && !act.equals("relu")) {
+            throw new IllegalArgumentException("GPT-2 config: activation_function '" + act
+                    + "' is not supported (gelu_new, gelu_pytorch_tanh, gelu, relu)");
+        }
+        if (!c.scaleAttnWeights() || c.scaleAttnByInverseLayerIdx() || c.reorderAndUpcastAttn()) {
+            throw new IllegalArgumentException("GPT-2 config: only scale_attn_weights=true, "
+                    + "scale_attn_by_inverse_layer_idx=false and reorder_and_upcast_attn=false are supported");
+        }
+        if (!c.tieWordEmbeddings()) {
+            throw new IllegalArgumentException("GPT-2 config: tie_word_embeddings=false is not supported (the LM head "
+                    + "is the token embedding)");
+        }
+        return c;
     }
 
     /** ids: [B, T] integer token ids -> the last hidden state [B, T, C] (the output of ln_f). */

@@ -1,5 +1,7 @@
 package io.carpathia.models.gpt2;
 
+import io.carpathia.weights.hf.Gpt2Config;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -76,6 +76,21 @@ public record Gpt2Config(
         return c;
     }
 
+    /**
+     * A small GPT-2 (training from scratch): these sizes, HF's defaults otherwise, one dropout rate everywhere,
+     * and the last token id as end of text.
+     */
+    public static Gpt2Config small(int vocabSize, int nPositions, int nEmbd, int nLayer, int nHead, double dropout) {
+        if (vocabSize <= 0 || nPositions <= 0 || nEmbd <= 0 || nLayer <= 0 || nHead <= 0 || nEmbd % nHead != 0) {
+            throw new IllegalArgumentException("GPT-2 sizes must be positive and n_embd divisible by n_head: vocab "
+                    + vocabSize + ", positions " + nPositions + ", n_embd " + nEmbd + ", n_layer " + nLayer
+                    + ", n_head " + nHead);
+        }
+        if (!(dropout >= 0 && dropout < 1)) throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+        return new Gpt2Config(vocabSize, nPositions, nEmbd, nLayer, nHead, null, "gelu_new", dropout, dropout, dropout,
+                1e-5, 0.02, true, false, false, true, true, vocabSize - 1, vocabSize - 1);
+    }
+
     /** The MLP's hidden width: n_inner, or 4 x n_embd when it is null. */
     public int innerSize() {
         return nInner != null ? nInner : 4 * nEmbd;
