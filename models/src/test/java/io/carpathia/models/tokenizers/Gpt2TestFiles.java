@@ -5,28 +5,31 @@ import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 
-/** GPT-2's real vocabulary and merges in the test resources (see gpt2-tokenizer/SOURCE.md), loaded once per run. */
+/**
+ * GPT-2's real vocabulary and merges (shipped in the models jar, see gpt2-tokenizer/SOURCE.md), and the reference
+ * table in the test resources; the tokenizer is loaded once per run.
+ */
 final class Gpt2TestFiles {
     private Gpt2TestFiles() {}
 
-    static Path folder() {
+    private static Path resource(String name) {
         try {
-            return Path.of(Gpt2TestFiles.class.getResource("/gpt2-tokenizer/vocab.json").toURI()).getParent();
+            return Path.of(Gpt2TestFiles.class.getResource("/gpt2-tokenizer/" + name).toURI());
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
     }
 
     static Path vocabJson() {
-        return folder().resolve("vocab.json");
+        return resource("vocab.json");
     }
 
     static Path mergesTxt() {
-        return folder().resolve("merges.txt");
+        return resource("merges.txt");
     }
 
     static Path referenceTable() {
-        return folder().resolve("reference-ids.json");
+        return resource("reference-ids.json");
     }
 
     /** The tokenizer from vocab.json + merges.txt; loading parses 1.5 MB, so tests share one instance. */
