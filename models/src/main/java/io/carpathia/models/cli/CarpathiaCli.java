@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = CarpathiaCli.Version.class,
         description = "Carpathia: a readable deep-learning engine on the JVM.",
-        subcommands = {TrainCommand.class, InspectCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {TrainCommand.class, GenerateCommand.class, ForwardCommand.class, InspectCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CarpathiaCli {
 
     /** Exit status for bad input (files, arguments, checkpoints). */

@@ -43,4 +43,36 @@ public final class Gpt2Attention extends Module {
         y = y.transpose(1, 2).reshape(b, t, nEmbd);
         return emit(residDropout.forward(cProj.forward(y)), x);
     }
+
+    /**
+     * Inference over new tokens with a key/value cache: x: [1, n, C] at positions cache.length() ... + n - 1.
+     * The first call (the prompt) attends causally; later single tokens attend to everything cached.
+     */
+    Tensor forwardCached(Tensor x, Gpt2KvCache cache, int layer) {
+        long n = x.size(1);
+        long hs = nEmbd / nHead;
+        List<Tensor> qkv = cAttn.forward(x).split(nEmbd, 2);
+        Tensor q = qkv.get(0).view(1, n, nHead, hs).transpose(1, 2);
+        Tensor k = qkv.get(1).view(1, n, nHead, hs).transpose(1, 2);
+        Tensor v = qkv.get(2).view(1, n, nHead, hs).transpose(1, 2);
+        Tensor[] kv = cache.append(layer, k, v);   // [1, nh, past + n, hs]
+        Tensor mask = null;
+        boolean causal = false;
+        if (n > 1) {
+            if (cache.length() == 0) {
+                causal = true;
+            } else {
+                // query i sits at position past + i: it may see keys 0 .. past + i
+                int past = cache.length();
+                double[] m = new double[(int) (n * (past + n))];
+                for (int i = 0; i < n; i++) {
+                    for (int j = 0; j < past + n; j++) m[(int) (i * (past + n) + j)] = j <= past + i ? 0 : Double.NEGATIVE_INFINITY;
+                }
+                mask = Tensor.of(m, n, past + n);
+            }
+        }
+        Tensor y = Attention.scaledDotProductAttention(q, kv[0], kv[1], mask, causal);
+        y = y.transpose(1, 2).reshape(1, n, nEmbd);
+        return cProj.forward(y);
+    }
 }

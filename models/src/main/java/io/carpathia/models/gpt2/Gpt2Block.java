@@ -27,6 +27,12 @@ public final class Gpt2Block extends Module {
         return emit(h.add(mlp.forward(ln2.forward(h))), x);
     }
 
+    /** The block over new tokens with a key/value cache (inference; see {@link Gpt2Attention#forwardCached}). */
+    Tensor forwardCached(Tensor x, Gpt2KvCache cache, int layer) {
+        Tensor h = x.add(attn.forwardCached(ln1.forward(x), cache, layer));
+        return emit(h.add(mlp.forward(ln2.forward(h))), x);
+    }
+
     public Gpt2Attention attn() {
         return attn;
     }

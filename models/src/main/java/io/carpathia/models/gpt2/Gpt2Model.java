@@ -64,6 +64,25 @@ public final class Gpt2Model extends Module {
         return emit(lnF.forward(x), ids);
     }
 
+    /**
+     * The last hidden state of new tokens ids: [1, n], continuing the sequence whose keys and values
+     * {@code cache} holds (inference: run under GradMode.off()). Returns [1, n, C] and extends the cache by n.
+     */
+    public Tensor forwardCached(Tensor ids, Gpt2KvCache cache) {
+        int past = cache.length();
+        long n = ids.size(1);
+        if (past + n > config.nPositions()) {
+            throw new ShapeException("GPT-2: position " + (past + n) + " is past n_positions = " + config.nPositions());
+        }
+        long[] pos = new long[(int) n];
+        for (int i = 0; i < n; i++) pos[i] = past + i;
+        Tensor x = wte.forward(ids).add(wpe.forward(Tensor.indices(pos, n)));
+        int layer = 0;
+        for (Gpt2Block block : h) x = block.forwardCached(x, cache, layer++);
+        cache.advance((int) n);
+        return lnF.forward(x);
+    }
+
     /** Token plus position embeddings, after dropout: the input of block 0, [B, T, C]. */
     public Tensor embed(Tensor ids) {
         if (ids.rank() != 2) {

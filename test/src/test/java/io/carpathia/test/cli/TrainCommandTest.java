@@ -88,6 +88,12 @@ class TrainCommandTest {
                 "checkpoint/char_tokenizer.json")) {
             assertTrue(Files.isRegularFile(full.resolve(f)), f + " is missing");
         }
+        // the checkpoint generates text with the tokenizer saved beside it
+        Result gen = run("generate", "--model", full.resolve("checkpoint").toString(), "--prompt", "The ",
+                "--max-new-tokens", "15", "--seed", "3");
+        assertEquals(0, gen.status(), gen.output());
+        assertTrue(gen.output().startsWith("The ") && gen.output().strip().length() >= 4 + 10, gen.output());
+
         List<String> fullLosses = losses(full);
         assertEquals(12 + 3, fullLosses.size());   // 12 train records, validation at steps 4, 8, 12
         assertTrue(r.output().contains("val loss"), r.output());

@@ -1,0 +1,91 @@
+package io.carpathia.models.gpt2;
+
+import io.carpathia.engine.ShapeException;
+import io.carpathia.engine.autograd.GradMode;
+import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.memory.Scope;
+import io.carpathia.models.generate.Sampler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.IntConsumer;
+
+/**
+ * Autoregressive generation with GPT-2: the prompt goes through the model once, then each new token is one cached
+ * step ({@link Gpt2KvCache}); or, with {@code useCache} off, the whole sequence is recomputed every step (the
+ * reference the cache is tested against). Stops at the end-of-text token, the token budget, or n_positions.
+ */
+public final class Gpt2Generator {
+    private final Gpt2LMHeadModel model;
+
+    public Gpt2Generator(Gpt2LMHeadModel model) {
+        this.model = model;
+    }
+
+    /** Why generation ended. */
+    public enum Stop { BUDGET, END_OF_TEXT, CONTEXT_FULL }
+
+    public record Result(int[] tokens, Stop stop) {}
+
+    /**
+     * Generates up to {@code maxNewTokens} after {@code prompt}; {@code eosId} (null: never) ends it early and is
+     * included; {@code onToken} sees each token as it is chosen (for streaming).
+     */
+    public Result generate(int[] prompt, int maxNewTokens, Sampler sampler, Integer eosId, boolean useCache,
+                           IntConsumer onToken) {
+        int vocab = model.config().vocabSize();
+        int limit = model.config().nPositions();
+        if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one token");
+        if (prompt.length > limit) {
+            throw new ShapeException("the prompt has " + prompt.length + " tokens, more than n_positions = " + limit);
+        }
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= vocab) {
+                throw new IllegalArgumentException("token id " + prompt[i] + " (position " + i
+                        + " of the prompt) is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+        model.eval();
+        List<Integer> out = new ArrayList<>();
+        Gpt2KvCache cache = new Gpt2KvCache(model.config().nLayer());
+        Stop stop = Stop.BUDGET;
+        try (var off = GradMode.off()) {
+            int[] pending = prompt;   // tokens not yet fed to the model
+            List<Integer> all = new ArrayList<>();
+            for (int p : prompt) all.add(p);
+            for (int step = 0; step < maxNewTokens; step++) {
+                // the next step feeds positions up to all.size() - 1, which must be below n_positions
+                if (all.size() > limit) {
+                    stop = Stop.CONTEXT_FULL;
+                    break;
+                }
+                int next;
+                try (var scope = Scope.open()) {
+                    Tensor hidden;
+                    if (useCache) {
+                        hidden = model.transformer().forwardCached(ids(pending), cache);
+                    } else {
+                        hidden = model.transformer().forward(ids(all.stream().mapToInt(Integer::intValue).toArray()));
+                    }
+                    long t = hidden.size(1);
+                    Tensor last = hidden.narrow(1, t - 1, 1);               // [1, 1, C]
+                    next = sampler.next(model.logits(last).reshape(vocab).toDoubleArray());
+                }
+                out.add(next);
+                all.add(next);
+                pending = new int[] {next};
+                if (onToken != null) onToken.accept(next);
+                if (eosId != null && next == eosId) {
+                    stop = Stop.END_OF_TEXT;
+                    break;
+                }
+            }
+        }
+        return new Result(out.stream().mapToInt(Integer::intValue).toArray(), stop);
+    }
+
+    private static Tensor ids(int[] tokens) {
+        long[] l = new long[tokens.length];
+        for (int i = 0; i < l.length; i++) l[i] = tokens[i];
+        return Tensor.indices(l, 1, l.length);
+    }
+}
