@@ -76,7 +76,7 @@ class IndexingTest {
         return Tensor.of(a.reshape(shape));
     }
 
-    @Property(tries = 25)
+    @Property
     void indexSelectGradientAccumulatesRepeatedIndices(@ForAll("shapes") long[] shape, @ForAll long seed,
             @ForAll @IntRange(min = 1, max = 6) int count, @ForAll boolean int32) {
         Random r = new Random(seed);
@@ -89,7 +89,7 @@ class IndexingTest {
         GradCheck.assertGradients(in -> in.get(0).indexSelect(dim, index), List.of(x));
     }
 
-    @Property(tries = 25)
+    @Property
     void gatherGradient(@ForAll("shapes") long[] shape, @ForAll long seed, @ForAll boolean int32) {
         Random r = new Random(seed);
         int dim = r.nextInt(shape.length);
@@ -102,7 +102,7 @@ class IndexingTest {
         GradCheck.assertGradients(in -> in.get(0).gather(dim, index), List.of(x));
     }
 
-    @Property(tries = 20)
+    @Property
     void embeddingGradient(@ForAll @IntRange(min = 1, max = 5) int vocab, @ForAll @IntRange(min = 1, max = 4) int width,
             @ForAll("anyShapes") long[] idShape, @ForAll long seed) {
         Random r = new Random(seed);
@@ -114,7 +114,7 @@ class IndexingTest {
         GradCheck.assertGradients(in -> Indexing.embedding(in.get(0), ids), List.of(weight));
     }
 
-    @Property(tries = 20)
+    @Property
     void maskedFillGradientIsZeroWhereFilled(@ForAll("anyShapes") long[] shape, @ForAll long seed,
             @ForAll @IntRange(min = 0, max = 2) int kind) {
         Random r = new Random(seed);
@@ -128,7 +128,7 @@ class IndexingTest {
         GradCheck.assertGradients(in -> in.get(0).maskedFill(mask, -7.5), List.of(x));
     }
 
-    @Property(tries = 20)
+    @Property
     void whereGradientWithBroadcasting(@ForAll("anyShapes") long[] shape, @ForAll long seed,
             @ForAll @IntRange(min = 0, max = 2) int kind) {
         Random r = new Random(seed);

@@ -60,7 +60,7 @@ class LayerNormTest {
         return y;
     }
 
-    @Property(tries = 25)
+    @Property
     void gradientWithAndWithoutWeightAndBias(@ForAll("shapes") long[] shape, @ForAll long seed,
             @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 3) int affine) {
         Case k = someCase(shape, seed, affine);
@@ -69,7 +69,7 @@ class LayerNormTest {
         GradCheck.assertGradients(in -> Normalization.layerNorm(in.get(0), k.weight(in), k.bias(in), eps), k.inputs());
     }
 
-    @Property(tries = 20)
+    @Property
     void equalsTheCompositionOfPrimitiveOps(@ForAll("shapes") long[] shape, @ForAll long seed,
             @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 3) int affine) {
         Case k = someCase(shape, seed, affine);

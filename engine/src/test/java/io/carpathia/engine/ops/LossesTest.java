@@ -81,13 +81,13 @@ class LossesTest {
         }
     }
 
-    @Property(tries = 25)
+    @Property
     void crossEntropyGradient(@ForAll("logitShapes") long[] shape, @ForAll long seed) {
         Problem p = Problem.random(shape, seed);
         GradCheck.assertGradients(in -> p.fused(in.get(0)), List.of(p.logits()));
     }
 
-    @Property(tries = 25)
+    @Property
     void crossEntropyEqualsLogSoftmaxTimesSmoothedOneHot(@ForAll("logitShapes") long[] shape, @ForAll long seed) {
         Problem p = Problem.random(shape, seed);
         FusedVsComposed.assertSame(in -> p.fused(in.get(0)), in -> p.composed(in.get(0)), List.of(p.logits()), 1e-12);
@@ -191,7 +191,7 @@ class LossesTest {
 
     // ------------------------------------------------------------------------------------------------ mse
 
-    @Property(tries = 20)
+    @Property
     void mseGradientForInputAndTarget(@ForAll("logitShapes") long[] shape, @ForAll long seed,
             @ForAll @IntRange(min = 0, max = 2) int reduction) {
         Reduction red = Reduction.values()[reduction];
@@ -199,7 +199,7 @@ class LossesTest {
                 List.of(Gen.randn(seed, shape), Gen.randn(seed + 1, shape)));
     }
 
-    @Property(tries = 15)
+    @Property
     void mseEqualsSquaredDifferenceReduced(@ForAll("logitShapes") long[] shape, @ForAll long seed,
             @ForAll @IntRange(min = 0, max = 2) int reduction) {
         Reduction red = Reduction.values()[reduction];

@@ -27,7 +27,7 @@ class SliceConcatTest {
         return Gen.shapes(1, 4, 4);
     }
 
-    @Property(tries = 25)
+    @Property
     void narrowGradient(@ForAll("shapes") long[] shape, @ForAll long seed) {
         Random r = new Random(seed);
         int dim = r.nextInt(shape.length);
@@ -45,7 +45,7 @@ class SliceConcatTest {
         GradCheck.assertGradients(in -> in.get(0).narrow(dimArg, given, length), List.of(x));
     }
 
-    @Property(tries = 20)
+    @Property
     void splitPiecesRejoinAndEachHasItsOwnGradient(@ForAll("shapes") long[] shape, @ForAll long seed) {
         Random r = new Random(seed);
         int dim = r.nextInt(shape.length);
@@ -68,7 +68,7 @@ class SliceConcatTest {
         GradCheck.assertGradients(in -> in.get(0).split(size, dim).get(last), List.of(x));
     }
 
-    @Property(tries = 20)
+    @Property
     void chunkGradient(@ForAll("shapes") long[] shape, @ForAll long seed) {
         Random r = new Random(seed);
         int dim = r.nextInt(shape.length);
@@ -85,7 +85,7 @@ class SliceConcatTest {
         }, List.of(x));
     }
 
-    @Property(tries = 25)
+    @Property
     void concatGradient(@ForAll("shapes") long[] shape, @ForAll long seed) {
         Random r = new Random(seed);
         int dim = r.nextInt(shape.length);

@@ -43,7 +43,7 @@ class GemmReferenceTest {
         return Arbitraries.of(1, 2, 3, 5, 8, 17, 31);
     }
 
-    @Property(tries = 30)
+    @Property
     void matchesPlainMatmul(@ForAll boolean transA, @ForAll boolean transB, @ForAll("sizes") int m,
                             @ForAll("sizes") int n, @ForAll("sizes") int k, @ForAll @IntRange(max = 3) int pad,
                             @ForAll @IntRange(min = 1, max = 3) int batches, @ForAll long seed) {

@@ -28,7 +28,7 @@ class Nf4EmulationTest {
         return Arbitraries.of(1, 2, 17, 31, 32, 33, 63, 64, 65, 129, 1000, 4133, 16384 + 48);
     }
 
-    @Property(tries = 30)
+    @Property
     void dequantizationIsBitIdentical(@ForAll("lengths") int elements, @ForAll boolean nested,
                                       @ForAll @IntRange(min = 1, max = 12) int log2Block,
                                       @ForAll @IntRange(min = 1, max = 40) int blocks, @ForAll long seed) {
@@ -63,7 +63,7 @@ class Nf4EmulationTest {
         return Arbitraries.of(1, 2, 17, 31, 32, 63, 64, 65, 96, 129, 1024, 1056, 2048 + 32);
     }
 
-    @Property(tries = 25)
+    @Property
     void gemvMatchesTheReference(@ForAll @IntRange(min = 1, max = 9) int rows, @ForAll("columns") int cols,
                                  @ForAll boolean nested, @ForAll long seed) {
         SplittableRandom random = new SplittableRandom(seed);

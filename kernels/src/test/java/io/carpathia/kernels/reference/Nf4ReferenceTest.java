@@ -74,7 +74,7 @@ class Nf4ReferenceTest {
     }
 
     /** An independent decoding: all nibbles unpacked first (high, low, high, low, ...), scales expanded per element. */
-    @Property(tries = 30)
+    @Property
     void matchesAnIndependentDecoding(@ForAll @IntRange(min = 1, max = 5000) int elements,
                                       @ForAll @IntRange(min = 1, max = 8) int log2Block,
                                       @ForAll boolean nested, @ForAll long seed) {
@@ -97,7 +97,7 @@ class Nf4ReferenceTest {
         }
     }
 
-    @Property(tries = 20)
+    @Property
     void gemvIsTheDequantizedMatrixTimesX(@ForAll @IntRange(min = 1, max = 40) int rows,
                                           @ForAll @IntRange(min = 1, max = 130) int cols, @ForAll long seed) {
         SplittableRandom random = new SplittableRandom(seed);

@@ -33,7 +33,7 @@ class SgemmEmulationTest {
         return Arbitraries.of("NN", "NT", "TN");
     }
 
-    @Property(tries = 25)
+    @Property
     void matchesTheReference(@ForAll("forms") String form, @ForAll("sizes") int m, @ForAll("sizes") int n,
                              @ForAll("sizes") int k, @ForAll @IntRange(max = 4) int pad, @ForAll boolean withBeta,
                              @ForAll long seed) {

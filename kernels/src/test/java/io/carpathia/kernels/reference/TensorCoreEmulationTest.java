@@ -32,7 +32,7 @@ class TensorCoreEmulationTest {
         return Arbitraries.of("NN", "NT", "TN");
     }
 
-    @Property(tries = 20)
+    @Property
     void matchesTheReference(@ForAll boolean bf16, @ForAll("forms") String form, @ForAll("sizes") int m,
                              @ForAll("sizes") int n, @ForAll("sizes") int k, @ForAll @IntRange(max = 8) int pad,
                              @ForAll boolean withBeta, @ForAll long seed) {

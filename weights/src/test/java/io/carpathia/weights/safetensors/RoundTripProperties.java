@@ -52,7 +52,7 @@ class RoundTripProperties {
         return Arbitraries.maps(names(), names().injectNull(0.0)).ofMaxSize(4);
     }
 
-    @Property(tries = 30)
+    @Property
     void writeThenReadGivesBackEveryByte(@ForAll("tensors") List<Spec> tensors,
             @ForAll("metadata") Map<String, String> metadata) throws IOException {
         Path dir = Files.createTempDirectory("roundtrip");
