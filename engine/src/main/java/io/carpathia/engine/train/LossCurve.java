@@ -25,6 +25,9 @@ public final class LossCurve {
         chart.getStyler().setChartBackgroundColor(Color.WHITE);
         chart.getStyler().setLegendVisible(true);
         chart.getStyler().setMarkerSize(4);
+        // plain step numbers, spaced so that labels do not run into each other
+        chart.getStyler().setXAxisDecimalPattern("#");
+        chart.getStyler().setXAxisTickMarkSpacingHint(90);
         for (String split : new String[] {"train", "val", "test"}) {
             List<Double> xs = new ArrayList<>();
             List<Double> ys = new ArrayList<>();
