@@ -122,7 +122,8 @@ def loaded_blas():
             name = os.path.basename(path)
             if ("blas" in name or "lapack" in name) and path not in paths:
                 paths.append(path)
-    info = {"blas_libraries": paths}
+    cwd = os.getcwd() + os.sep
+    info = {"blas_libraries": [path[len(cwd):] if path.startswith(cwd) else path for path in paths]}
     for path in paths:
         lib = ctypes.CDLL(path)
         if hasattr(lib, "openblas_get_corename"):

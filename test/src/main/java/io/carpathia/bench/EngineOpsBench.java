@@ -275,9 +275,21 @@ public final class EngineOpsBench {
         env.put("blas_threads", openblas_nolapack.blas_get_num_threads());
         String coretype = System.getenv("OPENBLAS_CORETYPE");
         env.put("OPENBLAS_CORETYPE", coretype == null ? "(unset: OpenBLAS detects the core)" : coretype);
+        env.put("blas_libraries", loadedLibraries("openblas"));
         env.put("engine_threads", Parallel.THREADS);
         env.put("cpu_cores", Runtime.getRuntime().availableProcessors());
         return env;
+    }
+
+    /** File names of the shared libraries this process mapped that contain {@code part} (Linux; else "?"). */
+    private static String loadedLibraries(String part) {
+        try (var lines = Files.lines(Path.of("/proc/self/maps"))) {
+            return String.join(", ", lines.map(l -> Path.of(l.substring(l.lastIndexOf(' ') + 1)).getFileName())
+                    .filter(name -> name != null && name.toString().contains(part))
+                    .map(Path::toString).distinct().toList());
+        } catch (IOException | RuntimeException e) {
+            return "?";
+        }
     }
 
     private static String openblasVersion() {
