@@ -50,6 +50,16 @@ if [[ ! -f "$CLASSPATH_FILE" ]] || [[ -n "$(find . -path ./bench-out -prune -o \
 fi
 JAVA_CP="$ROOT/test/target/classes:$(cat "$CLASSPATH_FILE")"
 
+# the JVM as the carpathia launcher starts it
+JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+JAVA_FLAGS=(-Xss8m -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+if "$JAVA" --enable-native-access=ALL-UNNAMED -version >/dev/null 2>&1; then
+    JAVA_FLAGS+=(--enable-native-access=ALL-UNNAMED)
+fi
+if "$JAVA" --sun-misc-unsafe-memory-access=allow -version >/dev/null 2>&1; then
+    JAVA_FLAGS+=(--sun-misc-unsafe-memory-access=allow)
+fi
+
 # ---------------------------------------------------------------------------------------------- Carpathia's BLAS
 if [[ -z "${OPENBLAS_CORETYPE:-}" ]]; then
     if grep -qw avx512f /proc/cpuinfo; then
@@ -87,7 +97,7 @@ JAVA_LOG="$OUT/engine-ops-$STAMP.java-stderr.log"
 run_java() {
     # OPENBLAS_VERBOSE=2 makes OpenBLAS print the core whose kernels it chose ("Core: SkylakeX") to stderr
     env ${JAVA_CORETYPE:+OPENBLAS_CORETYPE=$JAVA_CORETYPE} OPENBLAS_VERBOSE=2 \
-        java -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$JAVA_CP" io.carpathia.bench.EngineOpsBench \
+        "$JAVA" "${JAVA_FLAGS[@]}" -cp "$JAVA_CP" io.carpathia.bench.EngineOpsBench \
         --round "$1" --json "$RESULTS" ${BENCH_ARGS[@]+"${BENCH_ARGS[@]}"} 2> >(tee -a "$JAVA_LOG" >&2)
 }
 
