@@ -1,15 +1,336 @@
 package io.carpathia.engine.ops;
 
+import io.carpathia.engine.ShapeException;
+import io.carpathia.engine.Shapes;
+import io.carpathia.engine.autograd.Autograd;
+import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.cpu.Blas;
+import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.Native;
+import io.carpathia.engine.cpu.Parallel;
+import java.util.Arrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Fused scaled-dot-product attention. (To be implemented.) */
+/**
+ * Fused scaled-dot-product attention. Per batch-head, the scores q·kᵀ/√d and the product P·v are gemm calls at
+ * offsets into q, k, v and the output (BLAS threads them itself); between them one pass over the score rows, split
+ * across our threads, adds the mask and turns the scores into probabilities in place. The probabilities are the one
+ * array the backward saves; without a backward they live in a scratch for a group of heads at a time.
+ *
+ * <p>Masks follow PyTorch's {@code scaled_dot_product_attention}:
+ * <ul>
+ *   <li>{@code attnMask} is a FLOAT or DOUBLE tensor added to the scores (0 keeps a key, -inf drops it; an ALiBi or
+ *   relative-position bias works too, and receives a gradient when it requires one), or a BOOL tensor where true
+ *   means "may attend". It broadcasts to [..., Tq, Tk]: a padding mask is [B, 1, 1, Tk].</li>
+ *   <li>{@code causal} lets query i see keys j ≤ i, aligned top-left like PyTorch's {@code is_causal}: when Tq ≠ Tk
+ *   query 0 sees key 0 only. For decoding with a key/value cache (one new query against all cached keys) pass
+ *   {@code causal = false}, or a mask aligned the way you need.</li>
+ *   <li>A query row whose keys are all dropped (-inf everywhere) gets all-zero probabilities, so its output and its
+ *   gradients are 0. PyTorch's math path gives NaN there; a padded query row then poisons nothing.</li>
+ * </ul>
+ */
 public final class Attention {
     private Attention() {}
+
+    /** The attention output and the probabilities softmax(q·kᵀ/√d + mask) that weighted v, [..., Tq, Tk]. */
+    public record Result(Tensor output, Tensor probs) {}
 
     /**
      * softmax(q·kᵀ/√d + mask) · v. q: [..., Tq, d], k: [..., Tk, d], v: [..., Tk, dv] -> [..., Tq, dv].
      * {@code attnMask} (nullable) is added to the scores and broadcasts to [..., Tq, Tk] (0 to keep, -inf or a
      * large negative to drop: padding masks are [B, 1, 1, Tk]); {@code causal} drops keys after the query's position.
+     * q, k and v must have the same leading (batch, head) dimensions. See the class comment for the mask rules.
      */
-    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean causal) { throw new UnsupportedOperationException("attention"); }
+    public static Tensor scaledDotProductAttention(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean causal) {
+        return attend(q, k, v, attnMask, causal, false).output();
+    }
+
+    /**
+     * The same attention, also returning the probabilities [..., Tq, Tk] for whoever studies them (attention maps,
+     * forward hooks). The probabilities are a copy outside the graph: read them, do not differentiate through them.
+     */
+    public static Result attentionWithProbs(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean causal) {
+        return attend(q, k, v, attnMask, causal, true);
+    }
+
+    private static Result attend(Tensor q, Tensor k, Tensor v, Tensor attnMask, boolean causal, boolean wantProbs) {
+        Dims s = new Dims(q, k, v);
+        int tq = s.tq;
+        int tk = s.tk;
+        int d = s.d;
+        int dv = s.dv;
+        long heads = s.heads;
+        long[] probsShape = s.withLast2(tq, tk);
+        Mask mask = attnMask == null ? null : new Mask(attnMask, probsShape);
+        double scale = d == 0 ? 1 : 1 / Math.sqrt(d);
+        DataType dt = Autograd.floatType(q, k, v);
+        INDArray qv = LinearAlgebra.computeType(q.value(), dt);
+        INDArray kv = LinearAlgebra.computeType(k.value(), dt);
+        INDArray vv = LinearAlgebra.computeType(v.value(), dt);
+
+        Tensor out = Autograd.result(dt, s.withLast2(tq, dv));
+        boolean keep = Autograd.needsGrad(q, k, v, attnMask);
+        Tensor probsOut = wantProbs ? Autograd.result(dt, probsShape) : null;
+        // P for every head when the backward or the caller needs it, else a scratch for a group of heads at a time
+        INDArray probs = keep ? Autograd.temp(dt, probsShape) : wantProbs ? probsOut.value() : null;
+        long group = probs != null ? heads : headsPerGroup(heads, tq, tk);
+        INDArray p = probs != null ? probs : Autograd.temp(dt, group, tq, tk);
+        INDArray ov = out.value();
+        long tqk = (long) tq * tk;
+        try {
+            // per group of heads: the products on BLAS (which threads them itself), the softmax rows on our threads
+            for (long h0 = 0; h0 < heads; h0 += group) {
+                long h1 = Math.min(heads, h0 + group);
+                long base = probs != null ? h0 * tqk : 0; // where head h0's [Tq, Tk] block starts in p
+                for (long h = h0; h < h1; h++) {
+                    // S = q·kᵀ/√d: [Tq, d] × [d, Tk] (k read transposed in place)
+                    Blas.gemm(false, true, tq, tk, d, scale, qv, h * tq * d, kv, h * tk * d, 0, p,
+                            base + (h - h0) * tqk);
+                }
+                softmaxRows(p, base, h0, h1, tq, tk, mask, causal);
+                for (long h = h0; h < h1; h++) {
+                    // out = P·v: [Tq, Tk] × [Tk, dv]
+                    Blas.gemm(false, false, tq, dv, tk, 1, p, base + (h - h0) * tqk, vv, h * tk * dv, 0, ov,
+                            h * tq * dv);
+                }
+            }
+        } finally {
+            if (probs == null) Autograd.release(p);
+        }
+
+        Node node = Autograd.record(out, "scaledDotProductAttention", g0 -> {
+            // with S = q·kᵀ/√d + mask, P = softmax(S) by rows, O = P·v and dO = g:
+            //   dv = Pᵀ·dO,  dP = dO·vᵀ,  dS = P ⊙ (dP − rowsum(dP ⊙ P)),
+            //   dq = dS·k/√d,  dk = dSᵀ·q/√d,  dmask = dS (summed over the dimensions it was broadcast along)
+            INDArray g = LinearAlgebra.computeType(g0, dt);
+            boolean needQ = q.requiresGrad();
+            boolean needK = k.requiresGrad();
+            boolean needV = v.requiresGrad();
+            boolean needMask = attnMask != null && attnMask.requiresGrad();
+            boolean needScores = needQ || needK || needMask;
+            INDArray gq = needQ ? Autograd.temp(dt, q.shape()) : null;
+            INDArray gk = needK ? Autograd.temp(dt, k.shape()) : null;
+            INDArray gv = needV ? Autograd.temp(dt, v.shape()) : null;
+            // dS for every head when the mask needs it, else a scratch for a group of heads at a time
+            long dsGroup = needMask ? heads : headsPerGroup(heads, tq, tk);
+            INDArray ds = !needScores ? null : needMask ? Autograd.temp(dt, probsShape) : Autograd.temp(dt, dsGroup, tq, tk);
+            for (long h0 = 0; h0 < heads; h0 += dsGroup) {
+                long h1 = Math.min(heads, h0 + dsGroup);
+                long dsBase = needMask ? h0 * tqk : 0;
+                for (long h = h0; h < h1; h++) {
+                    long oOff = h * tq * dv;
+                    // dv = Pᵀ·dO: [Tk, Tq] × [Tq, dv]
+                    if (needV) Blas.gemm(true, false, tk, dv, tq, 1, probs, h * tqk, g, oOff, 0, gv, h * tk * dv);
+                    // dP = dO·vᵀ: [Tq, dv] × [dv, Tk]
+                    if (needScores) {
+                        Blas.gemm(false, true, tq, tk, dv, 1, g, oOff, vv, h * tk * dv, 0, ds, dsBase + (h - h0) * tqk);
+                    }
+                }
+                if (!needScores) continue;
+                softmaxBackwardRows(probs, h0 * tqk, ds, dsBase, (h1 - h0) * tq, tk);
+                for (long h = h0; h < h1; h++) {
+                    long dsOff = dsBase + (h - h0) * tqk;
+                    // dq = dS·k/√d: [Tq, Tk] × [Tk, d];  dk = dSᵀ·q/√d: [Tk, Tq] × [Tq, d]
+                    if (needQ) Blas.gemm(false, false, tq, d, tk, scale, ds, dsOff, kv, h * tk * d, 0, gq, h * tq * d);
+                    if (needK) Blas.gemm(true, false, tk, d, tq, scale, ds, dsOff, qv, h * tq * d, 0, gk, h * tk * d);
+                }
+            }
+            if (needQ) Autograd.accumulate(q, gq, true);
+            if (needK) Autograd.accumulate(k, gk, true);
+            if (needV) Autograd.accumulate(v, gv, true);
+            if (needMask) Autograd.accumulate(attnMask, ds, true);
+            else if (ds != null) Autograd.release(ds);
+        }, q, k, v, attnMask);
+        if (keep) {
+            if (probsOut != null) Native.copy(probs, probsOut.value());
+            Autograd.saveOrRelease(node, probs);
+        }
+        return new Result(out, probsOut);
+    }
+
+    /**
+     * Turns the scores of heads [h0, h1), stored from {@code base} in p as rows of Tk, into probabilities: mask
+     * added, causal keys dropped, softmax. Rows run in parallel.
+     */
+    private static void softmaxRows(INDArray p, long base, long h0, long h1, int tq, int tk, Mask mask,
+                                    boolean causal) {
+        if (tk == 0) return;
+        Native.View vp = Native.view(p);
+        Parallel.forRange((h1 - h0) * tq, rowGrain(tk), (from, to) -> {
+            double[] row = new double[tk];
+            for (long r = from; r < to; r++) {
+                long h = h0 + r / tq;
+                int i = (int) (r % tq);
+                long off = base + r * tk;
+                // causal, top-left aligned: query i sees keys 0..i; the others get probability 0 without an exp
+                int visible = causal ? Math.min(i + 1, tk) : tk;
+                vp.load(off, visible, row, 0);
+                if (mask != null) mask.addRow(h, i, row, visible);
+                softmaxRow(row, visible, tk);
+                vp.store(row, 0, tk, off);
+            }
+        });
+    }
+
+    /** ds = P ⊙ (dP − rowsum(dP ⊙ P)) in place over {@code rows} rows of Tk (dP is in ds on entry). */
+    private static void softmaxBackwardRows(INDArray probs, long pBase, INDArray ds, long dsBase, long rows, int tk) {
+        if (tk == 0) return;
+        Native.View vp = Native.view(probs);
+        Native.View vds = Native.view(ds);
+        Parallel.forRange(rows, rowGrain(tk), (from, to) -> {
+            double[] pRow = new double[tk];
+            double[] dRow = new double[tk];
+            for (long r = from; r < to; r++) {
+                vp.load(pBase + r * tk, tk, pRow, 0);
+                vds.load(dsBase + r * tk, tk, dRow, 0);
+                double dot = 0;
+                for (int j = 0; j < tk; j++) dot += dRow[j] * pRow[j];
+                for (int j = 0; j < tk; j++) dRow[j] = pRow[j] * (dRow[j] - dot);
+                vds.store(dRow, 0, tk, dsBase + r * tk);
+            }
+        });
+    }
+
+    /**
+     * Softmax in place of the first {@code visible} scores of a row of {@code tk}; the rest become 0. A row whose
+     * visible scores are all -inf (every key dropped) becomes zeros.
+     */
+    static void softmaxRow(double[] row, int visible, int tk) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < visible; j++) max = Math.max(max, row[j]);
+        if (max == Double.NEGATIVE_INFINITY) {
+            Arrays.fill(row, 0, tk, 0);
+            return;
+        }
+        double sum = 0;
+        for (int j = 0; j < visible; j++) {
+            double e = Math.exp(row[j] - max);
+            row[j] = e;
+            sum += e;
+        }
+        double inv = 1 / sum;
+        for (int j = 0; j < visible; j++) row[j] *= inv;
+        Arrays.fill(row, visible, tk, 0);
+    }
+
+    /** Rows per piece of parallel work: about {@link Chunks#GRAIN} values. */
+    private static long rowGrain(int tk) {
+        return Math.max(1, Chunks.GRAIN / Math.max(tk, 1));
+    }
+
+    /** Heads whose [Tq, Tk] scores fit a scratch of about 4M values (16 MiB in float32), at least one. */
+    private static long headsPerGroup(long heads, int tq, int tk) {
+        long perHead = Math.max(1, (long) tq * tk);
+        return Math.max(1, Math.min(heads, (1L << 22) / perHead));
+    }
+
+    /** The sizes of q [..., Tq, d], k [..., Tk, d], v [..., Tk, dv], checked against each other. */
+    private static final class Dims {
+        final long[] batch;
+        final long heads;
+        final int tq;
+        final int tk;
+        final int d;
+        final int dv;
+
+        Dims(Tensor q, Tensor k, Tensor v) {
+            long[] qs = q.shape();
+            long[] ks = k.shape();
+            long[] vs = v.shape();
+            if (qs.length < 2 || ks.length < 2 || vs.length < 2) {
+                throw new ShapeException("scaledDotProductAttention: q, k and v must be at least 2-D ([..., T, d]), "
+                        + "got q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(vs));
+            }
+            batch = Arrays.copyOf(qs, qs.length - 2);
+            if (!Shapes.same(batch, Arrays.copyOf(ks, ks.length - 2))
+                    || !Shapes.same(batch, Arrays.copyOf(vs, vs.length - 2))) {
+                throw new ShapeException("scaledDotProductAttention: q, k and v must have the same leading "
+                        + "dimensions, got q " + Shapes.str(qs) + ", k " + Shapes.str(ks) + ", v " + Shapes.str(vs));
+            }
+            tq = Math.toIntExact(qs[qs.length - 2]);
+            d = Math.toIntExact(qs[qs.length - 1]);
+            tk = Math.toIntExact(ks[ks.length - 2]);
+            dv = Math.toIntExact(vs[vs.length - 1]);
+            if (ks[ks.length - 1] != d) {
+                throw new ShapeException("scaledDotProductAttention: q and k must have the same last dimension d, "
+                        + "got q " + Shapes.str(qs) + " and k " + Shapes.str(ks));
+            }
+            if (vs[vs.length - 2] != tk) {
+                throw new ShapeException("scaledDotProductAttention: k and v must have the same number of keys Tk "
+                        + "(dimension -2), got k " + Shapes.str(ks) + " and v " + Shapes.str(vs));
+            }
+            heads = Shapes.numel(batch);
+        }
+
+        long[] withLast2(long a, long b) {
+            long[] r = Arrays.copyOf(batch, batch.length + 2);
+            r[batch.length] = a;
+            r[batch.length + 1] = b;
+            return r;
+        }
+    }
+
+    /** An additive mask read as if broadcast to the scores' shape [..., Tq, Tk]. */
+    private static final class Mask {
+        private final Native.View view;
+        private final long[] batchShape;
+        private final long[] strides;
+        private final long rowStride;
+        private final long colStride;
+
+        Mask(Tensor mask, long[] scoresShape) {
+            long[] ms = mask.shape();
+            if (!broadcastsTo(ms, scoresShape)) {
+                throw new ShapeException("scaledDotProductAttention: attnMask " + Shapes.str(ms)
+                        + " does not broadcast to the scores' shape " + Shapes.str(scoresShape) + " ([..., Tq, Tk])");
+            }
+            INDArray values;
+            if (mask.dtype() == DataType.BOOL) {
+                // true = may attend -> 0, false -> -inf, as PyTorch reads a boolean attn_mask
+                values = mask.value().castTo(DataType.DOUBLE);
+                Chunks.map(values, values, (x, n) -> {
+                    for (int i = 0; i < n; i++) x[i] = x[i] != 0 ? 0 : Double.NEGATIVE_INFINITY;
+                });
+            } else if (mask.dtype() == DataType.FLOAT || mask.dtype() == DataType.DOUBLE) {
+                values = mask.value();
+            } else {
+                throw new IllegalArgumentException("scaledDotProductAttention: attnMask must be FLOAT or DOUBLE "
+                        + "(added to the scores) or BOOL (true = attend), got " + mask.dtype());
+            }
+            view = Native.view(values);
+            int rank = scoresShape.length;
+            long[] all = Shapes.broadcastStrides(ms, scoresShape);
+            batchShape = Arrays.copyOf(scoresShape, rank - 2);
+            strides = Arrays.copyOf(all, rank - 2);
+            rowStride = all[rank - 2];
+            colStride = all[rank - 1];
+        }
+
+        /** True when every dimension of {@code shape} (aligned on the last) is 1 or the target's size. */
+        private static boolean broadcastsTo(long[] shape, long[] target) {
+            if (shape.length > target.length) return false;
+            int shift = target.length - shape.length;
+            for (int i = 0; i < shape.length; i++) {
+                if (shape[i] != 1 && shape[i] != target[i + shift]) return false;
+            }
+            return true;
+        }
+
+        /** row[0..n) += mask[h, i, 0..n), h the flat index over the batch dimensions. */
+        void addRow(long h, int i, double[] row, int n) {
+            long off = (long) i * rowStride;
+            for (int dim = batchShape.length - 1; dim >= 0; dim--) {
+                off += (h % batchShape[dim]) * strides[dim];
+                h /= batchShape[dim];
+            }
+            if (colStride == 0) {
+                double m = view.get(off);
+                for (int j = 0; j < n; j++) row[j] += m;
+            } else {
+                for (int j = 0; j < n; j++) row[j] += view.get(off + j);
+            }
+        }
+    }
 }

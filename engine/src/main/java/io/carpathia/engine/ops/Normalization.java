@@ -1,11 +1,151 @@
 package io.carpathia.engine.ops;
 
+import io.carpathia.engine.ShapeException;
+import io.carpathia.engine.Shapes;
+import io.carpathia.engine.autograd.Autograd;
+import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.Native;
+import io.carpathia.engine.cpu.Parallel;
+import java.util.Map;
+import java.util.TreeMap;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Fused layer normalisation over the last dimension. (To be implemented.) */
+/** Fused layer normalisation over the last dimension: one pass per row forward, one per row backward. */
 public final class Normalization {
     private Normalization() {}
 
-    /** (x - mean) / sqrt(var + eps) · weight + bias over the last dim; weight and bias [C] may be null. */
-    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) { throw new UnsupportedOperationException("layerNorm"); }
+    /**
+     * (x - mean) / sqrt(var + eps) · weight + bias over the last dim; weight and bias [C] may be null. The variance
+     * is the biased one (divided by C), as in PyTorch's LayerNorm. x: [..., C] -> [..., C].
+     */
+    public static Tensor layerNorm(Tensor x, Tensor weight, Tensor bias, double eps) {
+        long[] xs = x.shape();
+        if (xs.length == 0) {
+            throw new ShapeException("layerNorm: the input must have at least one dimension (the normalised one), "
+                    + "got a scalar");
+        }
+        int c = Math.toIntExact(xs[xs.length - 1]);
+        checkAffine("weight", weight, c, xs);
+        checkAffine("bias", bias, c, xs);
+        if (!(eps >= 0)) throw new IllegalArgumentException("layerNorm: eps must be ≥ 0, got " + eps);
+        long rows = c == 0 ? 0 : x.numel() / c;
+        DataType dt = Autograd.floatType(x, weight, bias);
+        Tensor out = Autograd.result(dt, xs);
+
+        // the per-row statistics the backward needs; kept in double whatever the storage type
+        boolean keep = Autograd.needsGrad(x, weight, bias);
+        INDArray mean = keep ? Autograd.temp(DataType.DOUBLE, rows) : null;
+        INDArray rstd = keep ? Autograd.temp(DataType.DOUBLE, rows) : null;
+        double[] w = weight == null ? null : weight.toDoubleArray();
+        double[] b = bias == null ? null : bias.toDoubleArray();
+        Native.View vx = Native.view(x.value());
+        Native.View vy = Native.view(out.value());
+        Native.View vMean = keep ? Native.view(mean) : null;
+        Native.View vRstd = keep ? Native.view(rstd) : null;
+        Parallel.forRange(rows, grain(c), (from, to) -> {
+            double[] row = new double[c];
+            for (long r = from; r < to; r++) {
+                vx.load(r * c, c, row, 0);
+                double m = 0;
+                for (int i = 0; i < c; i++) m += row[i];
+                m /= c;
+                // two passes: Σ(x - mean)² loses nothing to cancellation, unlike E[x²] - mean²
+                double var = 0;
+                for (int i = 0; i < c; i++) {
+                    double d = row[i] - m;
+                    var += d * d;
+                }
+                var /= c;
+                double s = 1 / Math.sqrt(var + eps);
+                for (int i = 0; i < c; i++) row[i] = (row[i] - m) * s;
+                if (w != null) for (int i = 0; i < c; i++) row[i] *= w[i];
+                if (b != null) for (int i = 0; i < c; i++) row[i] += b[i];
+                vy.store(row, 0, c, r * c);
+                if (vMean != null) {
+                    vMean.set(r, m);
+                    vRstd.set(r, s);
+                }
+            }
+        });
+
+        Node node = Autograd.record(out, "layerNorm", g -> {
+            // xhat = (x - mean)·rstd, y = xhat·w + b, dxhat = g·w:
+            //   dx = rstd · (dxhat − mean(dxhat) − xhat · mean(dxhat · xhat))
+            //   dw = Σ_rows g · xhat,  db = Σ_rows g
+            boolean needX = x.requiresGrad();
+            boolean needW = weight != null && weight.requiresGrad();
+            boolean needB = bias != null && bias.requiresGrad();
+            INDArray gx = needX ? Autograd.temp(dt, xs) : null;
+            Native.View vg = Native.view(g);
+            Native.View vgx = needX ? Native.view(gx) : null;
+            // per-piece partial sums of dw and db, added up in piece order so the result is reproducible
+            Map<Long, double[][]> partials = new TreeMap<>();
+            Parallel.forRange(rows, grain(c), (from, to) -> {
+                double[] xhat = new double[c];
+                double[] dxhat = new double[c];
+                double[] dw = needW ? new double[c] : null;
+                double[] db = needB ? new double[c] : null;
+                for (long r = from; r < to; r++) {
+                    vx.load(r * c, c, xhat, 0);
+                    vg.load(r * c, c, dxhat, 0); // g for now; g·w below
+                    double m = vMean.get(r);
+                    double s = vRstd.get(r);
+                    for (int i = 0; i < c; i++) xhat[i] = (xhat[i] - m) * s;
+                    if (dw != null) for (int i = 0; i < c; i++) dw[i] += dxhat[i] * xhat[i];
+                    if (db != null) for (int i = 0; i < c; i++) db[i] += dxhat[i];
+                    if (vgx == null) continue;
+                    if (w != null) for (int i = 0; i < c; i++) dxhat[i] *= w[i];
+                    double sumDxhat = 0;
+                    double sumDxhatXhat = 0;
+                    for (int i = 0; i < c; i++) {
+                        sumDxhat += dxhat[i];
+                        sumDxhatXhat += dxhat[i] * xhat[i];
+                    }
+                    double meanDxhat = sumDxhat / c;
+                    double meanDxhatXhat = sumDxhatXhat / c;
+                    for (int i = 0; i < c; i++) dxhat[i] = s * (dxhat[i] - meanDxhat - xhat[i] * meanDxhatXhat);
+                    vgx.store(dxhat, 0, c, r * c);
+                }
+                if (needW || needB) {
+                    synchronized (partials) {
+                        partials.put(from, new double[][] {dw, db});
+                    }
+                }
+            });
+            if (needX) Autograd.accumulate(x, gx, true);
+            if (needW) Autograd.accumulate(weight, sumOf(partials, 0, c, dt), true);
+            if (needB) Autograd.accumulate(bias, sumOf(partials, 1, c, dt), true);
+        }, x, weight, bias);
+        if (keep) {
+            Autograd.saveOrRelease(node, mean);
+            Autograd.saveOrRelease(node, rstd);
+        }
+        return out;
+    }
+
+    private static void checkAffine(String name, Tensor t, int c, long[] xs) {
+        if (t != null && (t.rank() != 1 || t.size(0) != c)) {
+            throw new ShapeException("layerNorm: " + name + " must have shape [" + c + "] (the last dimension of the "
+                    + "input " + Shapes.str(xs) + "), got " + Shapes.str(t.shape()));
+        }
+    }
+
+    /** Rows per piece of parallel work: about {@link Chunks#GRAIN} values. */
+    private static long grain(int c) {
+        return Math.max(1, Chunks.GRAIN / Math.max(c, 1));
+    }
+
+    /** The sum over pieces of partial[slot], in piece order, as a pooled [c] array. */
+    private static INDArray sumOf(Map<Long, double[][]> partials, int slot, int c, DataType dt) {
+        double[] total = new double[c];
+        for (double[][] p : partials.values()) {
+            for (int i = 0; i < c; i++) total[i] += p[slot][i];
+        }
+        INDArray a = Autograd.temp(dt, c);
+        Native.fromDoubles(total, a);
+        return a;
+    }
 }

@@ -75,12 +75,71 @@ public final class ShapeOps {
         return reshape(x, t);
     }
 
+    /**
+     * Swaps dimensions {@code dim0} and {@code dim1} (negatives count from the end), as a dense copy: the engine's
+     * kernels read row-major buffers, so a strided view would only move the copy into every consumer.
+     */
     public static Tensor transpose(Tensor x, int dim0, int dim1) {
-        throw new UnsupportedOperationException("transpose");
+        int rank = x.rank();
+        // a scalar accepts dimensions 0 and -1, as in PyTorch
+        int d0 = Shapes.dim("transpose", dim0, Math.max(rank, 1));
+        int d1 = Shapes.dim("transpose", dim1, Math.max(rank, 1));
+        int[] dims = new int[rank];
+        for (int i = 0; i < rank; i++) dims[i] = i;
+        if (rank > 0) {
+            dims[d0] = d1;
+            dims[d1] = d0;
+        }
+        return permuteChecked("transpose", x, dims);
     }
 
+    /**
+     * Reorders the dimensions: dimension i of the result is dimension {@code dims[i]} of x (negatives count from the
+     * end), as a dense copy. x: [2, 3, 4].permute(2, 0, 1) -> [4, 2, 3].
+     */
     public static Tensor permute(Tensor x, int... dims) {
-        throw new UnsupportedOperationException("permute");
+        int rank = x.rank();
+        if (dims.length != rank) {
+            throw new ShapeException("permute: " + dims.length + " dimensions " + java.util.Arrays.toString(dims)
+                    + " given for a tensor of rank " + rank + " " + Shapes.str(x.shape()));
+        }
+        int[] order = new int[rank];
+        boolean[] seen = new boolean[rank];
+        for (int i = 0; i < rank; i++) {
+            order[i] = Shapes.dim("permute", dims[i], rank);
+            if (seen[order[i]]) {
+                throw new ShapeException("permute: dimension " + dims[i] + " appears twice in "
+                        + java.util.Arrays.toString(dims));
+            }
+            seen[order[i]] = true;
+        }
+        return permuteChecked("permute", x, order);
+    }
+
+    /** The copy behind transpose and permute; {@code order} is a valid permutation of x's dimensions. */
+    private static Tensor permuteChecked(String op, Tensor x, int[] order) {
+        long[] in = x.shape();
+        boolean identity = true;
+        for (int i = 0; i < order.length; i++) identity &= order[i] == i;
+        if (identity) return reshape(x, in); // nothing moves: a view, like reshape to the same shape
+        long[] outShape = new long[order.length];
+        for (int i = 0; i < order.length; i++) outShape[i] = in[order[i]];
+        Tensor out = Autograd.result(x.dtype(), outShape);
+        if (!x.dtype().isFPType()) {
+            // index and mask tensors: rare and never differentiated, so ND4J's strided assign is fine here
+            out.value().assign(x.value().permute(order));
+            return out;
+        }
+        PermuteCopy.into(x.value(), order, out.value());
+        // the inverse permutation: dimension order[i] of the input is dimension i of the output
+        int[] inverse = new int[order.length];
+        for (int i = 0; i < order.length; i++) inverse[order[i]] = i;
+        Autograd.record(out, op, g -> {
+            INDArray gx = Autograd.temp(g.dataType(), in);
+            PermuteCopy.into(g, inverse, gx);
+            Autograd.accumulate(x, gx, true);
+        }, x);
+        return out;
     }
 
     public static Tensor narrow(Tensor x, int dim, long start, long length) {

@@ -1,12 +1,174 @@
 package io.carpathia.engine.ops;
 
+import io.carpathia.engine.Shapes;
+import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.Native;
+import io.carpathia.engine.cpu.Parallel;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Fused softmax and log-softmax over any dimension. (To be implemented.) */
+/**
+ * Fused softmax and log-softmax over any dimension, in one pass over the input per output element.
+ *
+ * <p>The tensor is read as [outer, n, inner], with n the size of the softmax dimension. Each lane (fixed outer and
+ * inner index) is n values {@code inner} apart. The kernels work on blocks of lanes: for one outer index, the n × w
+ * values of w neighbouring lanes are loaded into a {@code double[]} laid out [n][w] (one bulk load when the block
+ * covers all of inner, as it always does for the last dimension), so the inner loops run along w contiguous values.
+ * Arithmetic is in double whatever the storage type.
+ */
 public final class Softmax {
     private Softmax() {}
 
-    public static Tensor softmax(Tensor x, int dim) { throw new UnsupportedOperationException("softmax"); }
+    /** Largest block of lanes a thread holds at once, in values: fits L2 with room to spare. */
+    private static final int BLOCK = 1 << 14;
 
-    public static Tensor logSoftmax(Tensor x, int dim) { throw new UnsupportedOperationException("logSoftmax"); }
+    /**
+     * softmax(x)_i = e^(x_i - max) / Σ_j e^(x_j - max) along {@code dim}. A lane whose values are all -inf gives NaN,
+     * as in PyTorch.
+     */
+    public static Tensor softmax(Tensor x, int dim) {
+        Lanes lanes = new Lanes("softmax", x, dim);
+        DataType dt = Autograd.floatType(x);
+        Tensor out = Autograd.result(dt, x.shape());
+        lanes.run(x.value(), null, out.value(), (v, unused, off, stride, n) -> {
+            double max = laneMax(v, off, stride, n);
+            double sum = 0;
+            for (int i = 0, p = off; i < n; i++, p += stride) {
+                double e = Math.exp(v[p] - max);
+                v[p] = e;
+                sum += e;
+            }
+            double inv = 1 / sum;
+            for (int i = 0, p = off; i < n; i++, p += stride) v[p] *= inv;
+        });
+        Autograd.record(out, "softmax", g -> {
+            // y = softmax(x):  dx_i = y_i · (g_i − Σ_j g_j·y_j)
+            INDArray gx = Autograd.temp(dt, x.shape());
+            lanes.run(g, out.value(), gx, (gy, y, off, stride, n) -> {
+                double dot = 0;
+                for (int i = 0, p = off; i < n; i++, p += stride) dot += gy[p] * y[p];
+                for (int i = 0, p = off; i < n; i++, p += stride) gy[p] = y[p] * (gy[p] - dot);
+            });
+            Autograd.accumulate(x, gx, true);
+        }, x);
+        return out;
+    }
+
+    /** log softmax(x)_i = x_i - max - log Σ_j e^(x_j - max) along {@code dim}: no overflow, no log of 0. */
+    public static Tensor logSoftmax(Tensor x, int dim) {
+        Lanes lanes = new Lanes("logSoftmax", x, dim);
+        DataType dt = Autograd.floatType(x);
+        Tensor out = Autograd.result(dt, x.shape());
+        lanes.run(x.value(), null, out.value(), (v, unused, off, stride, n) -> {
+            double max = laneMax(v, off, stride, n);
+            double sum = 0;
+            for (int i = 0, p = off; i < n; i++, p += stride) sum += Math.exp(v[p] - max);
+            // log Σ e^x = max + log Σ e^(x - max)
+            double logSumExp = max + Math.log(sum);
+            for (int i = 0, p = off; i < n; i++, p += stride) v[p] -= logSumExp;
+        });
+        Autograd.record(out, "logSoftmax", g -> {
+            // y = log softmax(x), so softmax = e^y:  dx_i = g_i − e^(y_i) · Σ_j g_j
+            INDArray gx = Autograd.temp(dt, x.shape());
+            lanes.run(g, out.value(), gx, (gy, y, off, stride, n) -> {
+                double sum = 0;
+                for (int i = 0, p = off; i < n; i++, p += stride) sum += gy[p];
+                for (int i = 0, p = off; i < n; i++, p += stride) gy[p] -= Math.exp(y[p]) * sum;
+            });
+            Autograd.accumulate(x, gx, true);
+        }, x);
+        return out;
+    }
+
+    /** The largest value of a lane; NaN if it holds one, so that NaN propagates to the whole lane. */
+    private static double laneMax(double[] v, int off, int stride, int n) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0, p = off; i < n; i++, p += stride) max = Math.max(max, v[p]);
+        // an all -inf lane gives -inf - (-inf) = NaN below, as in PyTorch
+        return max;
+    }
+
+    /**
+     * The arithmetic on one lane of a block: n values at {@code off, off + stride, ...} of {@code a} (loaded, and
+     * overwritten with the result) and of {@code b} (a second operand, or null).
+     */
+    @FunctionalInterface
+    interface LaneOp {
+        void apply(double[] a, double[] b, int off, int stride, int n);
+    }
+
+    /** The lanes of a tensor along one dimension, and the block loop over them. */
+    static final class Lanes {
+        final long outer;
+        final int n;
+        final long inner;
+        /** Lanes per block: all of inner when n·inner fits {@link #BLOCK}, else as many as fit (at least 1). */
+        final int width;
+
+        Lanes(String op, Tensor x, int dim) {
+            long[] s = x.shape();
+            int d = Shapes.dim(op, dim, Math.max(s.length, 1)); // a scalar accepts 0 and -1, as in PyTorch
+            if (s.length == 0) {
+                // a scalar is a single lane of one value, as in PyTorch (dim 0 or -1)
+                outer = 1;
+                n = 1;
+                inner = 1;
+            } else {
+                long o = 1;
+                for (int i = 0; i < d; i++) o *= s[i];
+                long in = 1;
+                for (int i = d + 1; i < s.length; i++) in *= s[i];
+                outer = o;
+                n = Math.toIntExact(s[d]);
+                inner = in;
+            }
+            width = (int) Math.max(1, Math.min(inner, BLOCK / Math.max(n, 1)));
+        }
+
+        /**
+         * For every block: loads {@code a} (and {@code b} when given) as [n][w], applies {@code op} to each of its w
+         * lanes, and stores the first operand into {@code out}. All three arrays are dense with the tensor's shape.
+         */
+        void run(INDArray a, INDArray b, INDArray out, LaneOp op) {
+            if (n == 0 || outer == 0 || inner == 0) return;
+            Native.View va = Native.view(a);
+            Native.View vb = b == null ? null : Native.view(b);
+            Native.View vo = Native.view(out);
+            long blocksPerOuter = (inner + width - 1) / width;
+            long blocks = outer * blocksPerOuter;
+            long grain = Math.max(1, Chunks.GRAIN / ((long) n * width));
+            Parallel.forRange(blocks, grain, (from, to) -> {
+                double[] bufA = new double[n * width];
+                double[] bufB = vb == null ? null : new double[n * width];
+                for (long blk = from; blk < to; blk++) {
+                    long o = blk / blocksPerOuter;
+                    long start = (blk % blocksPerOuter) * width;
+                    int w = (int) Math.min(width, inner - start);
+                    long base = o * n * inner + start;
+                    load(va, base, w, bufA);
+                    if (vb != null) load(vb, base, w, bufB);
+                    for (int j = 0; j < w; j++) op.apply(bufA, bufB, j, w, n);
+                    store(vo, base, w, bufA);
+                }
+            });
+        }
+
+        private void load(Native.View v, long base, int w, double[] buf) {
+            if (w == inner) {
+                v.load(base, n * w, buf, 0); // the block is contiguous
+            } else {
+                for (int i = 0; i < n; i++) v.load(base + i * inner, w, buf, i * w);
+            }
+        }
+
+        private void store(Native.View v, long base, int w, double[] buf) {
+            if (w == inner) {
+                v.store(buf, 0, n * w, base);
+            } else {
+                for (int i = 0; i < n; i++) v.store(buf, i * w, w, base + i * inner);
+            }
+        }
+    }
 }
