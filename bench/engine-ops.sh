@@ -116,6 +116,10 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 echo
 echo "Load average at end: $(cut -d' ' -f1-3 /proc/loadavg) (the machine may be shared: compare within one run)"
+if awk -v n="$(nproc)" '{ exit !($1 > n / 2) }' /proc/loadavg; then
+    echo "WARNING: other work kept the CPUs busy during the run; both sides use 2 threads and a descheduled worker"
+    echo "         stalls every parallel op (PyTorch's OpenMP most): rerun on an idle machine before quoting figures."
+fi
 echo
 python3 bench/engine_ops_table.py "$RESULTS" --markdown "$OUT/engine-ops-$STAMP.md" --java-blas-log "$JAVA_LOG"
 echo
