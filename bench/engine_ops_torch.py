@@ -129,7 +129,7 @@ def loaded_blas():
         if hasattr(lib, "openblas_get_corename"):
             for fn in ("openblas_get_corename", "openblas_get_config"):
                 getattr(lib, fn).restype = ctypes.c_char_p
-            info["blas"] = "OpenBLAS " + lib.openblas_get_config().decode()
+            info["blas"] = lib.openblas_get_config().decode()
             info["blas_core"] = lib.openblas_get_corename().decode()
             info["blas_threads"] = lib.openblas_get_num_threads()
             break
