@@ -95,14 +95,19 @@ def make_case(op, size, gen):
     raise ValueError(f"unknown op {op}")
 
 
-def measure(step, args):
-    warm_end = time.perf_counter() + args.warmup_ms / 1e3
-    warm_iters = 0
+def run_for(step, ms):
+    """Runs step for at least ms milliseconds and 5 iterations; returns the mean seconds per iteration."""
+    end = time.perf_counter() + ms / 1e3
+    iters = 0
     t0 = time.perf_counter()
-    while warm_iters < 5 or time.perf_counter() < warm_end:
+    while iters < 5 or time.perf_counter() < end:
         step()
-        warm_iters += 1
-    iter_s = (time.perf_counter() - t0) / warm_iters
+        iters += 1
+    return (time.perf_counter() - t0) / iters
+
+
+def measure(step, args):
+    iter_s = run_for(step, args.warmup_ms)
     iters = max(3, round(args.rep_ms / 1e3 / iter_s))
     reps = []
     for _ in range(args.reps):
@@ -176,18 +181,18 @@ def main():
         json_out.write(json.dumps({"side": "torch", "kind": "env", "round": args.round, **env}) + "\n")
 
     print(f"{'op':<13} {'size':<7} {'shape':<44} {'µs/iter':>12}")
-    for size in ("small", "medium"):
-        for op in OPS:
-            if only and op not in only:
-                continue
-            desc, _inputs, step = make_case(op, size, gen)
-            us, reps, iters = measure(step, args)
-            print(f"{op:<13} {size:<7} {desc:<44} {us:12.1f}", flush=True)
-            if json_out:
-                json_out.write(json.dumps({"side": "torch", "kind": "result", "round": args.round, "op": op,
-                                           "size": size, "shape": desc, "us": us, "rep_us": reps,
-                                           "iters_per_rep": iters}) + "\n")
-                json_out.flush()
+    cases = [(op, size, *make_case(op, size, gen)) for size in ("small", "medium") for op in OPS
+             if not only or op in only]
+    # a short pass over every case first, as the Java side does (there for its JIT)
+    for case in cases:
+        run_for(case[-1], args.warmup_ms / 2)
+    for op, size, desc, _inputs, step in cases:
+        us, reps, iters = measure(step, args)
+        print(f"{op:<13} {size:<7} {desc:<44} {us:12.1f}", flush=True)
+        if json_out:
+            json_out.write(json.dumps({"side": "torch", "kind": "result", "round": args.round, "op": op, "size": size,
+                                       "shape": desc, "us": us, "rep_us": reps, "iters_per_rep": iters}) + "\n")
+            json_out.flush()
     if json_out:
         json_out.close()
 
