@@ -18,7 +18,7 @@
 #   OPENBLAS_NUM_THREADS=1 (torch runs its own 2 threads) and OPENBLAS_CORETYPE unset (OpenBLAS 0.3.21 detects
 #   these cores itself). glibc's malloc is tuned so freed blocks stay in the process: in this kind of VM a first
 #   touch of a fresh page costs ~12 µs, and with glibc's defaults PyTorch gives its large tensors back to the kernel
-#   and touches fresh pages every iteration (add at [8, 128, 768]: 28 ms instead of 0.8). Set TORCH_GLIBC_TUNABLES=
+#   and touches fresh pages every iteration (add at [8, 128, 768]: about 25 ms instead of 0.2). Set TORCH_GLIBC_TUNABLES=
 #   (empty) to measure PyTorch with glibc's defaults, TORCH_OPENBLAS_NUM_THREADS to change its BLAS threads.
 set -euo pipefail
 
@@ -35,7 +35,7 @@ while [[ $# -gt 0 ]]; do
         --only) ONLY="$2"; shift 2 ;;
         --rounds) ROUNDS="$2"; shift 2 ;;
         --quick) BENCH_ARGS+=(--reps 3 --rep-ms 60 --warmup-ms 150); shift ;;
-        -h|--help) sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) echo "engine-ops.sh: unknown argument '$1' (expected --only op,op, --rounds N, --quick)" >&2; exit 2 ;;
     esac
 done
