@@ -18,8 +18,9 @@
 #   OPENBLAS_NUM_THREADS=1 (torch runs its own 2 threads) and OPENBLAS_CORETYPE unset (OpenBLAS 0.3.21 detects
 #   these cores itself). glibc's malloc is tuned so freed blocks stay in the process: in this kind of VM a first
 #   touch of a fresh page costs ~12 µs, and with glibc's defaults PyTorch gives its large tensors back to the kernel
-#   and touches fresh pages every iteration (add at [8, 128, 768]: about 25 ms instead of 0.2). Set TORCH_GLIBC_TUNABLES=
-#   (empty) to measure PyTorch with glibc's defaults, TORCH_OPENBLAS_NUM_THREADS to change its BLAS threads.
+#   and touches fresh pages every iteration (add at [8, 128, 768]: about 25 ms instead of 0.2). Set
+#   TORCH_GLIBC_TUNABLES= (empty) to measure PyTorch with glibc's defaults, TORCH_OPENBLAS_NUM_THREADS to change its
+#   BLAS threads.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -43,8 +44,8 @@ done
 
 # ---------------------------------------------------------------------------------------------- build if needed
 CLASSPATH_FILE="test/target/runtime-classpath.txt"
-if [[ ! -f "$CLASSPATH_FILE" ]] || [[ -n "$(find . -path ./bench-out -prune -o \( -name pom.xml -o -path '*/src/main/*' \) \
-        -newer "$CLASSPATH_FILE" -print -quit)" ]]; then
+if [[ ! -f "$CLASSPATH_FILE" ]] || [[ -n "$(find . -path ./bench-out -prune -o \
+        \( -name pom.xml -o -path '*/src/main/*' \) -newer "$CLASSPATH_FILE" -print -quit)" ]]; then
     echo "Building (./mvnw -q -B -DskipTests package -pl test -am) ..."
     ./mvnw -q -B -DskipTests package -pl test -am
 fi
@@ -79,11 +80,13 @@ OB_LIB="$OB_CACHE/root/usr/lib/x86_64-linux-gnu/openblas-pthread"
 if [[ ! -f "$OB_LIB/libblas.so.3" ]]; then
     echo "Fetching OpenBLAS for PyTorch (apt-get download libopenblas0-pthread; nothing is installed) ..."
     mkdir -p "$OB_CACHE"
-    (cd "$OB_CACHE" && rm -f libopenblas0-pthread_*.deb && apt-get download libopenblas0-pthread >"$OB_CACHE/apt.log" 2>&1) || {
+    (cd "$OB_CACHE" && rm -f libopenblas0-pthread_*.deb \
+        && apt-get download libopenblas0-pthread >"$OB_CACHE/apt.log" 2>&1) || {
         echo "engine-ops.sh: apt-get download libopenblas0-pthread failed (see $OB_CACHE/apt.log)" >&2; exit 1; }
     rm -rf "$OB_CACHE/root"
     dpkg-deb -x "$OB_CACHE"/libopenblas0-pthread_*.deb "$OB_CACHE/root"
-    [[ -f "$OB_LIB/libblas.so.3" ]] || { echo "engine-ops.sh: no libblas.so.3 in $OB_LIB after extraction" >&2; exit 1; }
+    [[ -f "$OB_LIB/libblas.so.3" ]] || {
+        echo "engine-ops.sh: no libblas.so.3 in $OB_LIB after extraction" >&2; exit 1; }
 fi
 TORCH_TUNABLES="${TORCH_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184}"
 

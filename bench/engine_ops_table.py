@@ -107,7 +107,8 @@ def main():
     out.append("µs: median over the repetitions of all rounds (each the mean of a calibrated number of iterations),\n"
                "forward + backward, float32. best: the fastest repetition, what the side does when nothing else\n"
                "takes its CPUs. ratio = Carpathia / PyTorch (below 1: Carpathia faster). fresh allocs/iter: arrays\n"
-               "the pool could not serve at steady state (goal 0). ND4J ops/iter: op executions ND4J's profiler counted.")
+               "the pool could not serve at steady state (goal 0). ND4J ops/iter: op executions ND4J's profiler\n"
+               "counted.")
     print("\n".join(out))
 
     if args.markdown:
