@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carpathia.engine.autograd.Tensor;
-import io.carpathia.models.cli.CarpathiaCli;
 import io.carpathia.weights.safetensors.SafetensorsReader;
 import io.carpathia.weights.safetensors.SafetensorsWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,21 +28,8 @@ class ForwardGenerateCommandTest {
         fixture = Path.of(ForwardGenerateCommandTest.class.getResource("/fixtures/gpt2-tiny/config.json").toURI()).getParent();
     }
 
-    record Result(int status, String output) {}
-
-    static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            return new Result(CarpathiaCli.run(args), buf.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
 
     private static double maxDiff(Path a, Path b, String name) throws IOException {
@@ -62,7 +46,7 @@ class ForwardGenerateCommandTest {
     @Test
     void forwardWritesWhatPyTorchComputed() throws IOException {
         Path out = tmp.resolve("out.safetensors");
-        Result r = run("forward", "--model", fixture.toString(), "--input", fixture.resolve("input.safetensors").toString(),
+        Cli.Result r = run("forward", "--model", fixture.toString(), "--input", fixture.resolve("input.safetensors").toString(),
                 "--out", out.toString());
         assertEquals(0, r.status(), r.output());
         Path ref = fixture.resolve("reference.safetensors");
@@ -72,7 +56,7 @@ class ForwardGenerateCommandTest {
 
     @Test
     void greedyGenerationPrintsTheReferenceIds() {
-        Result r = run("generate", "--model", fixture.toString(), "--ids", "27,127,894,45,125", "--max-new-tokens", "20", "--greedy");
+        Cli.Result r = run("generate", "--model", fixture.toString(), "--ids", "27,127,894,45,125", "--max-new-tokens", "20", "--greedy");
         assertEquals(0, r.status(), r.output());
         assertEquals("931,931,872,771,771,872,771,771,947,456,931,579,311,504,931,931,771,931,931,947", r.output().trim());
     }
@@ -80,7 +64,7 @@ class ForwardGenerateCommandTest {
     @Test
     void badInputIsOneLineWithStatusTwo() throws IOException {
         // ids outside the vocabulary
-        Result r = run("generate", "--model", fixture.toString(), "--ids", "5,1000", "--greedy");
+        Cli.Result r = run("generate", "--model", fixture.toString(), "--ids", "5,1000", "--greedy");
         assertEquals(2, r.status());
         assertTrue(r.output().contains("token id 1000") && r.output().contains("[0, 1000)"), r.output());
         // a prompt longer than n_positions (64)

@@ -5,10 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carpathia.engine.train.MetricsLog;
-import io.carpathia.models.cli.CarpathiaCli;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,24 +48,9 @@ class TrainCommandTest {
         return a.toArray(String[]::new);
     }
 
-    /** Runs the CLI in-process; returns exit status and captures stdout+stderr. */
-    private static Result run(String... args) {
-        PrintStream out = System.out;
-        PrintStream err = System.err;
-        ByteArrayOutputStream buf = new ByteArrayOutputStream();
-        PrintStream capture = new PrintStream(buf, true);
-        System.setOut(capture);
-        System.setErr(capture);
-        try {
-            int status = CarpathiaCli.run(args);
-            return new Result(status, buf.toString());
-        } finally {
-            System.setOut(out);
-            System.setErr(err);
-        }
+    private static Cli.Result run(String... args) {
+        return Cli.run(args);
     }
-
-    record Result(int status, String output) {}
 
     private static List<String> losses(Path run) throws IOException {
         List<String> l = new ArrayList<>();
@@ -81,7 +63,7 @@ class TrainCommandTest {
     @Test
     void trainsWritesItsRunFolderAndResumesExactly() throws IOException {
         Path full = tmp.resolve("full");
-        Result r = run(args(full));
+        Cli.Result r = run(args(full));
         assertEquals(0, r.status(), r.output());
         for (String f : List.of("metrics.jsonl", "loss.png", "sample.txt", "checkpoint/config.json",
                 "checkpoint/model.safetensors", "checkpoint/optimizer.safetensors", "checkpoint/trainer_state.json",
@@ -89,7 +71,7 @@ class TrainCommandTest {
             assertTrue(Files.isRegularFile(full.resolve(f)), f + " is missing");
         }
         // the checkpoint generates text with the tokenizer saved beside it
-        Result gen = run("generate", "--model", full.resolve("checkpoint").toString(), "--prompt", "The ",
+        Cli.Result gen = run("generate", "--model", full.resolve("checkpoint").toString(), "--prompt", "The ",
                 "--max-new-tokens", "15", "--seed", "3");
         assertEquals(0, gen.status(), gen.output());
         assertTrue(gen.output().startsWith("The ") && gen.output().strip().length() >= 4 + 10, gen.output());
@@ -113,25 +95,25 @@ class TrainCommandTest {
         assertEquals(0, run(args(run, "--steps", "4", "--sample-tokens", "0")).status());
         byte[] before = Files.readAllBytes(run.resolve("checkpoint/model.safetensors"));
 
-        Result again = run(args(run, "--steps", "4"));
+        Cli.Result again = run(args(run, "--steps", "4"));
         assertEquals(2, again.status());
         assertTrue(again.output().contains("already holds a run") && again.output().contains("--resume"), again.output());
 
-        Result mismatch = run(args(run, "--steps", "8", "--n-layer", "2", "--resume"));
+        Cli.Result mismatch = run(args(run, "--steps", "8", "--n-layer", "2", "--resume"));
         assertEquals(2, mismatch.status());
         assertTrue(mismatch.output().contains("1 layers") && mismatch.output().contains("2 layers"), mismatch.output());
         assertArrayEquals(before, Files.readAllBytes(run.resolve("checkpoint/model.safetensors")));
 
-        Result noRun = run(args(tmp.resolve("nothing-here"), "--resume"));
+        Cli.Result noRun = run(args(tmp.resolve("nothing-here"), "--resume"));
         assertEquals(2, noRun.status());
         assertTrue(noRun.output().contains("does not exist"), noRun.output());
 
         assertEquals(2, run(args(tmp.resolve("x"), "--tokenizer", "words")).status());
         assertEquals(2, run(args(tmp.resolve("y"), "--dropout", "1.5")).status());
-        Result missing = run("train", "--data", tmp.resolve("no-such.txt").toString(), "--out", tmp.resolve("z").toString());
+        Cli.Result missing = run("train", "--data", tmp.resolve("no-such.txt").toString(), "--out", tmp.resolve("z").toString());
         assertEquals(2, missing.status());
         assertTrue(missing.output().contains("no such file"), missing.output());
-        for (Result res : List.of(again, mismatch, noRun, missing)) {
+        for (Cli.Result res : List.of(again, mismatch, noRun, missing)) {
             assertTrue(res.output().lines().noneMatch(l -> l.startsWith("\tat ")), "no stack trace: " + res.output());
         }
         try (Stream<Path> s = Files.list(tmp)) {
