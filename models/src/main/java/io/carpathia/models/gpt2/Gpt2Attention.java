@@ -16,6 +16,10 @@ public final class Gpt2Attention extends Module {
     private final Conv1D cAttn;
     private final Conv1D cProj;
     private final Dropout residDropout;
+    private final double attnPdrop;
+    private final Random rng;
+    /** [T, T]: 0 on and below the diagonal, -inf above; rebuilt when T changes (training with attention dropout). */
+    private Tensor causalMask;
 
     public Gpt2Attention(Gpt2Config config, Random rng) {
         this.nHead = config.nHead();
@@ -25,6 +29,8 @@ public final class Gpt2Attention extends Module {
         // residual projections start smaller: std / √(2·n_layer), so the residual stream's variance stays put
         this.cProj = registerModule("c_proj", new Conv1D(nEmbd, nEmbd, std / Math.sqrt(2.0 * config.nLayer()), rng));
         this.residDropout = registerModule("resid_dropout", new Dropout(config.residPdrop(), rng));
+        this.attnPdrop = config.attnPdrop();
+        this.rng = rng;
     }
 
     @Override
@@ -38,10 +44,29 @@ public final class Gpt2Attention extends Module {
         Tensor q = qkv.get(0).view(b, t, nHead, hs).transpose(1, 2);
         Tensor k = qkv.get(1).view(b, t, nHead, hs).transpose(1, 2);
         Tensor v = qkv.get(2).view(b, t, nHead, hs).transpose(1, 2);
-        Tensor y = Attention.scaledDotProductAttention(q, k, v, null, true);   // [B, nh, T, hs]
+        Tensor y;                                                                // [B, nh, T, hs]
+        if (isTraining() && attnPdrop > 0) {
+            // attn_pdrop drops attention probabilities, which the fused op never forms: compose it instead
+            Tensor scores = q.matmul(k.t()).mul(1 / Math.sqrt(hs)).add(causalMask(t));   // [B, nh, T, T]
+            Tensor probs = io.carpathia.engine.ops.Dropout.dropout(scores.softmax(-1), attnPdrop, true, rng);
+            y = probs.matmul(v);
+        } else {
+            y = Attention.scaledDotProductAttention(q, k, v, null, true);
+        }
         // re-assemble the heads side by side: [B, nh, T, hs] -> [B, T, nh, hs] -> [B, T, C]
         y = y.transpose(1, 2).reshape(b, t, nEmbd);
         return emit(residDropout.forward(cProj.forward(y)), x);
+    }
+
+    private Tensor causalMask(long t) {
+        if (causalMask == null || causalMask.size(0) != t) {
+            double[] m = new double[(int) (t * t)];
+            for (int i = 0; i < t; i++) {
+                for (int j = 0; j < t; j++) m[i * (int) t + j] = j <= i ? 0 : Double.NEGATIVE_INFINITY;
+            }
+            causalMask = Tensor.of(m, t, t);
+        }
+        return causalMask;
     }
 
     /**
