@@ -75,19 +75,7 @@ else
 fi
 
 # ---------------------------------------------------------------------------------------------- PyTorch's BLAS
-OB_CACHE="$OUT/openblas"
-OB_LIB="$OB_CACHE/root/usr/lib/x86_64-linux-gnu/openblas-pthread"
-if [[ ! -f "$OB_LIB/libblas.so.3" ]]; then
-    echo "Fetching OpenBLAS for PyTorch (apt-get download libopenblas0-pthread; nothing is installed) ..."
-    mkdir -p "$OB_CACHE"
-    (cd "$OB_CACHE" && rm -f libopenblas0-pthread_*.deb \
-        && apt-get download libopenblas0-pthread >"$OB_CACHE/apt.log" 2>&1) || {
-        echo "engine-ops.sh: apt-get download libopenblas0-pthread failed (see $OB_CACHE/apt.log)" >&2; exit 1; }
-    rm -rf "$OB_CACHE/root"
-    dpkg-deb -x "$OB_CACHE"/libopenblas0-pthread_*.deb "$OB_CACHE/root"
-    [[ -f "$OB_LIB/libblas.so.3" ]] || {
-        echo "engine-ops.sh: no libblas.so.3 in $OB_LIB after extraction" >&2; exit 1; }
-fi
+source "$(dirname "$0")/torch-openblas.sh"
 TORCH_TUNABLES="${TORCH_GLIBC_TUNABLES-glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184}"
 
 # ---------------------------------------------------------------------------------------------- run, alternating
