@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One training step of nanoGPT's CPU "baby GPT" (n_layer 4, n_head 4, n_embd 128, block 64, batch 12, vocab 65,
-# dropout 0, AdamW), Carpathia against PyTorch on the same machine in the same run, alternating A B A B.
+# dropout 0, AdamW), and its generation speed with a key/value cache, Carpathia against PyTorch on the same machine
+# in the same run, alternating A B A B.
 #   bench/baby-gpt.sh [steps]        (default 60 steps per run, 2 rounds)
 # PyTorch is Debian's python3-torch on OpenBLAS 0.3.21 (fetched into bench-out/, nothing installed) with
 # OPENBLAS_NUM_THREADS=1 and torch.set_num_threads(2), as ENGINE-NOTES.md describes; Carpathia picks OpenBLAS's
@@ -25,5 +26,9 @@ for round in 1 2; do
         | grep carpathia
     env -u OPENBLAS_CORETYPE LD_LIBRARY_PATH="$OB_LIB" OPENBLAS_NUM_THREADS=1 GLIBC_TUNABLES="$TUNABLES" \
         /usr/bin/python3 bench/baby_gpt_torch.py "$STEPS"
+    env ${CORE:+OPENBLAS_CORETYPE=$CORE} java -XX:+UseParallelGC -cp "$CP" io.carpathia.bench.BabyGptGenerateProbe 30 \
+        | grep carpathia
+    env -u OPENBLAS_CORETYPE LD_LIBRARY_PATH="$OB_LIB" OPENBLAS_NUM_THREADS=1 GLIBC_TUNABLES="$TUNABLES" \
+        PYTHONPATH=bench /usr/bin/python3 bench/baby_gpt_generate_torch.py 30
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
