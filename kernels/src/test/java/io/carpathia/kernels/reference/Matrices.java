@@ -53,6 +53,33 @@ final class Matrices {
         return sums[1] == 0 ? Math.sqrt(sums[0]) : Math.sqrt(sums[0] / sums[1]);
     }
 
+    /**
+     * |alpha|·|A|·|B| + |beta|·|C0|, element by element: the scale of each result's rounding error. Relative to the
+     * result itself that error is unbounded where the k terms of a dot product cancel (a 1×1 product, say).
+     */
+    static float[] magnitudes(Gemm shape, float alpha, float[] a, int offsetA, float[] b, int offsetB, float beta,
+                              float[] c0, int offsetC) {
+        float[] m = abs(c0);
+        GemmReference.gemm(shape, Math.abs(alpha), abs(a), offsetA, abs(b), offsetB, Math.abs(beta), m, offsetC);
+        return m;
+    }
+
+    /** The largest |out - ref| / magnitude over the elements of C. */
+    static double scaledError(Gemm shape, int offset, float[] out, float[] ref, float[] magnitudes) {
+        double[] worst = new double[1];
+        forEachElementOfC(shape, offset, at -> {
+            double err = Math.abs((double) out[at] - ref[at]);
+            if (err > 0) worst[0] = Math.max(worst[0], err / Math.max(magnitudes[at], 1e-30));
+        });
+        return worst[0];
+    }
+
+    private static float[] abs(float[] v) {
+        float[] r = new float[v.length];
+        for (int i = 0; i < v.length; i++) r[i] = Math.abs(v[i]);
+        return r;
+    }
+
     /** Every element of C is a number, and everything else in the array still holds the sentinel. */
     static void assertOnlyCWritten(Gemm shape, int offset, float[] out) {
         boolean[] inC = new boolean[out.length];
