@@ -76,13 +76,4 @@ public final class Shapes {
         return Arrays.toString(shape);
     }
 
-    public static long[] of(long... dims) {
-        return dims;
-    }
-
-    public static long[] of(int... dims) {
-        long[] s = new long[dims.length];
-        for (int i = 0; i < dims.length; i++) s[i] = dims[i];
-        return s;
-    }
 }

@@ -84,6 +84,16 @@ public final class Chunks {
         });
     }
 
+    /** out = src broadcast to out's shape (a bias repeated over rows, say); out is only written. */
+    public static void broadcast(INDArray src, INDArray out) {
+        Operand os = new Operand(src, out.shape());
+        Native.View vo = Native.view(out);
+        each(vo.length, (from, n, buf) -> {
+            os.read(from, n, buf);
+            vo.store(buf, 0, n, from);
+        });
+    }
+
     /** out = f(a, b, c), elementwise, all broadcast to out's shape. */
     public static void zip3(INDArray a, INDArray b, INDArray c, INDArray out, Ternary f) {
         long[] shape = out.shape();

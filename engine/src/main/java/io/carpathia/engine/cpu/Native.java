@@ -70,10 +70,6 @@ public final class Native {
             this.length = length;
         }
 
-        public boolean isDouble() {
-            return type == DataType.DOUBLE;
-        }
-
         public boolean isInteger() {
             return type == DataType.LONG || type == DataType.INT;
         }

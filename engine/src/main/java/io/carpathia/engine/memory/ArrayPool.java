@@ -54,13 +54,6 @@ public final class ArrayPool {
         return Nd4j.createUninitialized(dtype, shape.clone());
     }
 
-    /** An array of this dtype and shape filled with zeros. */
-    public static INDArray acquireZeroed(DataType dtype, long... shape) {
-        INDArray a = acquire(dtype, shape);
-        io.carpathia.engine.cpu.Native.fill(a, 0.0);
-        return a;
-    }
-
     /**
      * Gives an array back. It must have come from {@link #acquire}, and nobody may use it afterwards: the next
      * acquire of the same shape hands it out again.

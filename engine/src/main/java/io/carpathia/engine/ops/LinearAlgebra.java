@@ -61,9 +61,10 @@ public final class LinearAlgebra {
         INDArray av = computeType(a.value(), dt);
         INDArray bv = computeType(b.value(), dt);
         INDArray cv = out.value();
+        // b is one matrix shared by every batch: [B·m, k] × [k, n] is a single product (and so are the gradients)
+        boolean sharedB = bBatch.length == 0 || Shapes.numel(bBatch) == 1 && Shapes.numel(aBatch) == Shapes.numel(batch);
 
-        if (bBatch.length == 0 || Shapes.numel(bBatch) == 1 && Shapes.numel(aBatch) == Shapes.numel(batch)) {
-            // b is one matrix shared by every batch: [B·m, k] × [k, n] is a single product
+        if (sharedB) {
             long rows = Shapes.numel(batch) * m;
             Blas.gemm(false, false, (int) rows, n, k, 1, av, 0, bv, 0, 0, cv, 0);
         } else {
@@ -77,7 +78,7 @@ public final class LinearAlgebra {
             if (a.requiresGrad()) {
                 INDArray ga = Autograd.temp(dt, as);
                 Native.fill(ga, 0);
-                if (bBatch.length == 0 || Shapes.numel(bBatch) == 1 && Shapes.numel(aBatch) == Shapes.numel(batch)) {
+                if (sharedB) {
                     long rows = Shapes.numel(batch) * m;
                     Blas.gemm(false, true, (int) rows, k, n, 1, g, 0, bv, 0, 0, ga, 0);
                 } else {
@@ -91,7 +92,7 @@ public final class LinearAlgebra {
             if (b.requiresGrad()) {
                 INDArray gb = Autograd.temp(dt, bs);
                 Native.fill(gb, 0);
-                if (bBatch.length == 0 || Shapes.numel(bBatch) == 1 && Shapes.numel(aBatch) == Shapes.numel(batch)) {
+                if (sharedB) {
                     // dB = Σ_batches Aᵀ·dC = A_flatᵀ · dC_flat: one product over all rows
                     long rows = Shapes.numel(batch) * m;
                     Blas.gemm(true, false, k, n, (int) rows, 1, av, 0, g, 0, 0, gb, 0);
@@ -178,9 +179,7 @@ public final class LinearAlgebra {
         INDArray xv = computeType(x.value(), dt);
         INDArray wv = computeType(w.value(), dt);
         INDArray ov = out.value();
-        if (bias != null) {
-            Chunks.zip(ov, bias.value(), ov, (o, bb, n) -> System.arraycopy(bb, 0, o, 0, n));
-        }
+        if (bias != null) Chunks.broadcast(bias.value(), ov);   // each row starts as the bias
         // out[rows, outF] (+)= x[rows, in] · op(W)
         Blas.gemm(false, weightOutIn, (int) rows, outF, in, 1, xv, 0, wv, 0, bias != null ? 1 : 0, ov, 0);
         Autograd.record(out, op, g -> {

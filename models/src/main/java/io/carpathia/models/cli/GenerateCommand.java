@@ -61,7 +61,7 @@ public final class GenerateCommand implements Callable<Integer> {
             for (int i = 0; i < ids.length; i++) {
                 if (prompt.ids.get(i) != ids[i]) throw new UserError("--ids: " + prompt.ids.get(i) + " is not a token id");
             }
-            Gpt2Generator.Result r = run(generator, ids, sampler, eos);
+            Gpt2Generator.Result r = generator.generate(ids, maxNewTokens, sampler, eos, !noCache, null);
             List<String> text = new ArrayList<>();
             for (int t : r.tokens()) text.add(Integer.toString(t));
             out.println(String.join(",", text));
@@ -79,14 +79,6 @@ public final class GenerateCommand implements Callable<Integer> {
         out.println();
         note(r);
         return 0;
-    }
-
-    private Gpt2Generator.Result run(Gpt2Generator g, int[] ids, Sampler sampler, Integer eos) {
-        try {
-            return g.generate(ids, maxNewTokens, sampler, eos, !noCache, null);
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
     }
 
     private static void note(Gpt2Generator.Result r) {

@@ -259,15 +259,21 @@ public final class TrainCommand implements Callable<Integer> {
             return CharTokenizer.fromText(text);
         }
         Path tmp = Files.createTempDirectory("carpathia-gpt2-tokenizer");
-        for (String f : List.of("vocab.json", "merges.txt")) {
-            try (InputStream in = TrainCommand.class.getResourceAsStream("/gpt2-tokenizer/" + f)) {
-                Files.copy(in, tmp.resolve(f));
-            }
-        }
+        for (String f : GPT2_FILES) Files.writeString(tmp.resolve(f), gpt2File(f), StandardCharsets.UTF_8);
         ByteLevelBpeTokenizer bpe = ByteLevelBpeTokenizer.fromFiles(tmp.resolve("vocab.json"), tmp.resolve("merges.txt"));
-        for (String f : List.of("vocab.json", "merges.txt")) Files.delete(tmp.resolve(f));
+        for (String f : GPT2_FILES) Files.delete(tmp.resolve(f));
         Files.delete(tmp);
         return bpe;
+    }
+
+    private static final List<String> GPT2_FILES = List.of("vocab.json", "merges.txt");
+
+    /** GPT-2's vocab.json or merges.txt, shipped in the models jar (see gpt2-tokenizer/SOURCE.md). */
+    private static String gpt2File(String name) throws IOException {
+        try (InputStream in = TrainCommand.class.getResourceAsStream("/gpt2-tokenizer/" + name)) {
+            if (in == null) throw new IllegalStateException("the GPT-2 tokenizer file " + name + " is missing from the build");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** Mean loss over {@code evalIters} batches, without dropout or a graph. */
@@ -309,11 +315,7 @@ public final class TrainCommand implements Callable<Integer> {
             files.put("char_tokenizer.json", Files.readString(tmp));
             Files.delete(tmp);
         } else {
-            for (String f : List.of("vocab.json", "merges.txt")) {
-                try (InputStream in = TrainCommand.class.getResourceAsStream("/gpt2-tokenizer/" + f)) {
-                    files.put(f, new String(in.readAllBytes(), StandardCharsets.UTF_8));
-                }
-            }
+            for (String f : GPT2_FILES) files.put(f, gpt2File(f));
         }
         Gpt2Checkpoint.save(model, ckptDir, optState, files);
     }
@@ -379,7 +381,8 @@ public final class TrainCommand implements Callable<Integer> {
         model.eval();
         Sampler sampler = Sampler.sampling(0.8, 200, 1.0, seed);
         List<Integer> ids = new ArrayList<>();
-        ids.add(tokenizer.encode("\n").length > 0 ? tokenizer.encode("\n")[0] : 0);
+        int[] newline = tokenizer.encode("\n");
+        ids.add(newline.length > 0 ? newline[0] : 0);   // start from a line break, as nanoGPT's sample.py does
         try (var off = GradMode.off()) {
             for (int i = 0; i < sampleTokens; i++) {
                 int from = Math.max(0, ids.size() - blockSize);

@@ -102,11 +102,19 @@ public final class Gpt2Checkpoint {
         if (lmHead != null) {
             INDArray head = source.read(lmHead, DataType.FLOAT);
             INDArray wte = params.get(PREFIX + "wte.weight").value();
-            if (!Shapes.same(head.shape(), wte.shape()) || !java.util.Arrays.equals(Native.toDoubles(head), Native.toDoubles(wte))) {
+            if (!Shapes.same(head.shape(), wte.shape()) || !sameValues(head, wte)) {
                 throw new UserError(dir + ": lm_head.weight differs from transformer.wte.weight; Carpathia's GPT-2 "
                         + "ties the head to the token embedding");
             }
         }
+    }
+
+    /** Element-by-element equality of two dense arrays of the same shape (no copies of a 50k × 768 matrix). */
+    private static boolean sameValues(INDArray a, INDArray b) {
+        Native.View va = Native.view(a);
+        Native.View vb = Native.view(b);
+        for (long i = 0; i < va.length; i++) if (va.get(i) != vb.get(i)) return false;
+        return true;
     }
 
     /**

@@ -24,14 +24,6 @@ public final class Gpt2KvCache {
         return length;
     }
 
-    Tensor keys(int layer) {
-        return keys[layer];
-    }
-
-    Tensor values(int layer) {
-        return values[layer];
-    }
-
     /** Appends this step's k, v ([1, nh, n, hs]) to layer {@code layer}'s cache and returns the whole cache. */
     Tensor[] append(int layer, Tensor k, Tensor v) {
         keys[layer] = outlive(keys[layer] == null ? k : ShapeOps.concat(List.of(keys[layer], k), 2));
