@@ -465,6 +465,8 @@ public final class Tensor {
         } else {
             io.carpathia.engine.cpu.Chunks.zip(grad, contribution, grad, (a, b, n) -> {
                 for (int i = 0; i < n; i++) a[i] += b[i];
+            }, (a, b, n) -> {
+                for (int i = 0; i < n; i++) a[i] += b[i];
             });
             if (owned) ArrayPool.release(contribution);
         }

@@ -128,6 +128,37 @@ public final class Native {
             }
         }
 
+        public boolean isFloat() {
+            return type == DataType.FLOAT;
+        }
+
+        /** Copies {@code n} elements of a FLOAT array starting at {@code from} into {@code dst[off..off+n)}. */
+        public void loadFloats(long from, int n, float[] dst, int off) {
+            check(from, n);
+            requireFloat();
+            UnsafeMemory.copyToFloats(address + 4 * from, dst, off, n);
+        }
+
+        /** Copies {@code src[off..off+n)} into elements {@code to..to+n)} of a FLOAT array. */
+        public void storeFloats(float[] src, int off, int n, long to) {
+            check(to, n);
+            requireFloat();
+            UnsafeMemory.copyFromFloats(src, off, address + 4 * to, n);
+        }
+
+        /** One FLOAT element. */
+        public float getFloat(long i) {
+            check(i, 1);
+            requireFloat();
+            return UnsafeMemory.U.getFloat(address + 4 * i);
+        }
+
+        private void requireFloat() {
+            if (type != DataType.FLOAT) {
+                throw new IllegalStateException("internal: a float32 kernel given an array of " + type);
+            }
+        }
+
         /** Narrows {@code src[off..off+n)} into elements {@code to..to+n)}. */
         public void store(double[] src, int off, int n, long to) {
             check(to, n);

@@ -44,9 +44,7 @@ public final class Reduce {
             double[] row = Scratch.doubles(3, inner);
             for (int o = 0; o < acc.length; o++) {
                 vs.load((long) o * inner, inner, row, 0);
-                double sum = 0;
-                for (int j = 0; j < inner; j++) sum += row[j];
-                acc[o] += sum;
+                acc[o] += Rows.sum(row, inner);
             }
             vo.store(acc, 0, acc.length, 0);
             return;

@@ -4,14 +4,20 @@ package io.carpathia.engine.cpu;
 final class Scratch {
     private Scratch() {}
 
-    private static final ThreadLocal<float[][]> FLOATS = ThreadLocal.withInitial(() -> new float[][] {new float[0]});
+    private static final ThreadLocal<float[][]> FLOATS =
+            ThreadLocal.withInitial(() -> new float[][] {new float[0], new float[0], new float[0], new float[0]});
     private static final ThreadLocal<double[][]> DOUBLES =
             ThreadLocal.withInitial(() -> new double[][] {new double[0], new double[0], new double[0], new double[0]});
 
+    /** Float slot 0: {@link Native.View} narrows and widens through it, so kernels use slots 1 to 3. */
     static float[] floats(int n) {
+        return floats(0, n);
+    }
+
+    static float[] floats(int slot, int n) {
         float[][] h = FLOATS.get();
-        if (h[0].length < n) h[0] = new float[Math.max(n, Chunks.CHUNK)];
-        return h[0];
+        if (h[slot].length < n) h[slot] = new float[Math.max(n, Chunks.CHUNK)];
+        return h[slot];
     }
 
     /** Scratch slot 0. */

@@ -24,12 +24,18 @@ public final class Activations {
         Tensor out = unaryResult(x);
         boolean precise = out.dtype() == DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
-            for (int i = 0; i < n; i++) v[i] = precise ? Math.tanh(v[i]) : SpecialFunctions.tanhFast(v[i]);
+            if (precise) {
+                for (int i = 0; i < n; i++) v[i] = Math.tanh(v[i]);
+            } else {
+                SpecialFunctions.tanh(v, n);
+            }
         });
         Autograd.record(out, "tanh", g -> {
             // d tanh(x)/dx = 1 - tanh²(x)
             INDArray gx = temp(g);
             Chunks.zip(g, out.value(), gx, (gg, t, n) -> {
+                for (int i = 0; i < n; i++) gg[i] *= 1 - t[i] * t[i];
+            }, (gg, t, n) -> {
                 for (int i = 0; i < n; i++) gg[i] *= 1 - t[i] * t[i];
             });
             Autograd.accumulate(x, gx, true);
@@ -40,13 +46,22 @@ public final class Activations {
     /** σ(x) = 1 / (1 + e^-x) */
     public static Tensor sigmoid(Tensor x) {
         Tensor out = unaryResult(x);
+        boolean precise = out.dtype() == DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
-            for (int i = 0; i < n; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
+            if (precise) {
+                for (int i = 0; i < n; i++) v[i] = 1 / (1 + Math.exp(-v[i]));
+            } else {
+                for (int i = 0; i < n; i++) v[i] = -v[i];
+                SpecialFunctions.exp(v, n);
+                for (int i = 0; i < n; i++) v[i] = 1 / (1 + v[i]);
+            }
         });
         Autograd.record(out, "sigmoid", g -> {
             // dσ/dx = σ(1 - σ)
             INDArray gx = temp(g);
             Chunks.zip(g, out.value(), gx, (gg, s, n) -> {
+                for (int i = 0; i < n; i++) gg[i] *= s[i] * (1 - s[i]);
+            }, (gg, s, n) -> {
                 for (int i = 0; i < n; i++) gg[i] *= s[i] * (1 - s[i]);
             });
             Autograd.accumulate(x, gx, true);
@@ -59,10 +74,14 @@ public final class Activations {
         Tensor out = unaryResult(x);
         Chunks.map(x.value(), out.value(), (v, n) -> {
             for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0;
+        }, (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] = v[i] > 0 ? v[i] : 0;
         });
         Autograd.record(out, "relu", g -> {
             INDArray gx = temp(g);
             Chunks.zip(g, x.value(), gx, (gg, v, n) -> {
+                for (int i = 0; i < n; i++) gg[i] = v[i] > 0 ? gg[i] : 0;
+            }, (gg, v, n) -> {
                 for (int i = 0; i < n; i++) gg[i] = v[i] > 0 ? gg[i] : 0;
             });
             Autograd.accumulate(x, gx, true);
@@ -73,25 +92,28 @@ public final class Activations {
     /** Exact GELU: x · Φ(x), Φ the standard normal CDF = (1 + erf(x/√2)) / 2 (PyTorch's gelu, HF's "gelu"). */
     public static Tensor gelu(Tensor x) {
         Tensor out = unaryResult(x);
-        // erf to the precision of the dtype: a 1.5e-7 approximation is exact for float32 storage
         boolean precise = out.dtype() == DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
-            for (int i = 0; i < n; i++) {
-                double e = precise ? SpecialFunctions.erf(v[i] * INV_SQRT_2) : SpecialFunctions.erfFast(v[i] * INV_SQRT_2);
-                v[i] = 0.5 * v[i] * (1 + e);
+            if (precise) {
+                for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + SpecialFunctions.erf(v[i] * INV_SQRT_2));
+                return;
             }
+            double[] gauss = gaussians(v, n);
+            for (int i = 0; i < n; i++) v[i] *= normalCdf(v[i], gauss[i]);
         });
         Autograd.record(out, "gelu", g -> {
             // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(-x²/2) / √(2π)
             INDArray gx = temp(g);
             Chunks.zip(g, x.value(), gx, (gg, v, n) -> {
-                for (int i = 0; i < n; i++) {
-                    double xv = v[i];
-                    double e = precise ? SpecialFunctions.erf(xv * INV_SQRT_2) : SpecialFunctions.erfFast(xv * INV_SQRT_2);
-                    double cdf = 0.5 * (1 + e);
-                    double pdf = INV_SQRT_2PI * Math.exp(-0.5 * xv * xv);
-                    gg[i] *= cdf + xv * pdf;
+                if (precise) {
+                    for (int i = 0; i < n; i++) {
+                        double cdf = 0.5 * (1 + SpecialFunctions.erf(v[i] * INV_SQRT_2));
+                        gg[i] *= cdf + v[i] * INV_SQRT_2PI * Math.exp(-0.5 * v[i] * v[i]);
+                    }
+                    return;
                 }
+                double[] gauss = gaussians(v, n);
+                for (int i = 0; i < n; i++) gg[i] *= normalCdf(v[i], gauss[i]) + v[i] * INV_SQRT_2PI * gauss[i];
             });
             Autograd.accumulate(x, gx, true);
         }, x);
@@ -103,27 +125,58 @@ public final class Activations {
         Tensor out = unaryResult(x);
         boolean precise = out.dtype() == DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
-            for (int i = 0; i < n; i++) {
-                double xv = v[i];
-                double u = SQRT_2_OVER_PI * (xv + GELU_TANH_C * xv * xv * xv);
-                v[i] = 0.5 * xv * (1 + (precise ? Math.tanh(u) : SpecialFunctions.tanhFast(u)));
-            }
+            double[] t = geluTanhInner(v, n, precise);
+            for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + t[i]);
         });
         Autograd.record(out, "gelu_tanh", g -> {
             // with u = √(2/π)(x + c·x³), t = tanh(u):
             // d/dx = ½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3c·x²)
             INDArray gx = temp(g);
             Chunks.zip(g, x.value(), gx, (gg, v, n) -> {
+                double[] t = geluTanhInner(v, n, precise);
                 for (int i = 0; i < n; i++) {
-                    double xv = v[i];
-                    double u = SQRT_2_OVER_PI * (xv + GELU_TANH_C * xv * xv * xv);
-                    double t = precise ? Math.tanh(u) : SpecialFunctions.tanhFast(u);
-                    double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * xv * xv);
-                    gg[i] *= 0.5 * (1 + t) + 0.5 * xv * (1 - t * t) * du;
+                    double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v[i] * v[i]);
+                    gg[i] *= 0.5 * (1 + t[i]) + 0.5 * v[i] * (1 - t[i] * t[i]) * du;
                 }
             });
             Autograd.accumulate(x, gx, true);
         }, x);
         return out;
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+    // The float32 paths compute a whole chunk's exponentials at once with SpecialFunctions' array functions, which
+    // the JIT vectorises; float64 keeps java.lang.Math per element.
+
+    /** tanh(√(2/π)(x + c·x³)) for a chunk of x, in the chunk's scratch array. */
+    private static double[] geluTanhInner(double[] x, int n, boolean precise) {
+        double[] t = Chunks.scratch(n);
+        for (int i = 0; i < n; i++) t[i] = SQRT_2_OVER_PI * (x[i] + GELU_TANH_C * x[i] * x[i] * x[i]);
+        if (precise) {
+            for (int i = 0; i < n; i++) t[i] = Math.tanh(t[i]);
+        } else {
+            SpecialFunctions.tanh(t, n);
+        }
+        return t;
+    }
+
+    /** e^(-x²/2) for a chunk of x, in the chunk's scratch array: Φ (through erf) and φ both need it. */
+    private static double[] gaussians(double[] x, int n) {
+        double[] e = Chunks.scratch(n);
+        for (int i = 0; i < n; i++) e[i] = -0.5 * x[i] * x[i];
+        SpecialFunctions.exp(e, n);
+        return e;
+    }
+
+    /**
+     * Φ(x) to 1.5e-7 absolute — below float32's resolution of values near 1 — given {@code gauss} = e^(-x²/2):
+     * erf by Abramowitz and Stegun 7.1.26, erf(z) = 1 − t·P(t)·e^(−z²) with t = 1 / (1 + 0.3275911·z), z = |x|/√2.
+     */
+    private static double normalCdf(double x, double gauss) {
+        double t = 1 / (1 + 0.3275911 * Math.abs(x) * INV_SQRT_2);
+        double erfc = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592)
+                * t * gauss;
+        double sign = x / Math.max(Math.abs(x), Double.MIN_NORMAL); // ±1, and 0 at x = 0 where erf is 0
+        return 0.5 * (1 + sign * (1 - erfc));
     }
 }

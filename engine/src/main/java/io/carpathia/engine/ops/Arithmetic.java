@@ -4,6 +4,7 @@ import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.SpecialFunctions;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -19,6 +20,8 @@ public final class Arithmetic {
         Tensor out = binaryResult("add", a, b);
         Chunks.zip(a.value(), b.value(), out.value(), (x, y, n) -> {
             for (int i = 0; i < n; i++) x[i] += y[i];
+        }, (x, y, n) -> {
+            for (int i = 0; i < n; i++) x[i] += y[i];
         });
         Autograd.record(out, "add", g -> {
             // d(a+b)/da = d(a+b)/db = 1
@@ -32,6 +35,8 @@ public final class Arithmetic {
     public static Tensor sub(Tensor a, Tensor b) {
         Tensor out = binaryResult("sub", a, b);
         Chunks.zip(a.value(), b.value(), out.value(), (x, y, n) -> {
+            for (int i = 0; i < n; i++) x[i] -= y[i];
+        }, (x, y, n) -> {
             for (int i = 0; i < n; i++) x[i] -= y[i];
         });
         Autograd.record(out, "sub", g -> {
@@ -47,6 +52,8 @@ public final class Arithmetic {
         Tensor out = binaryResult("mul", a, b);
         Chunks.zip(a.value(), b.value(), out.value(), (x, y, n) -> {
             for (int i = 0; i < n; i++) x[i] *= y[i];
+        }, (x, y, n) -> {
+            for (int i = 0; i < n; i++) x[i] *= y[i];
         });
         Autograd.record(out, "mul", g -> {
             // d(a*b)/da = b, d(a*b)/db = a
@@ -61,6 +68,8 @@ public final class Arithmetic {
         Tensor out = binaryResult("div", a, b);
         Chunks.zip(a.value(), b.value(), out.value(), (x, y, n) -> {
             for (int i = 0; i < n; i++) x[i] /= y[i];
+        }, (x, y, n) -> {
+            for (int i = 0; i < n; i++) x[i] /= y[i];
         });
         Autograd.record(out, "div", g -> {
             // d(a/b)/da = 1/b, d(a/b)/db = -a/b² = -out/b
@@ -68,12 +77,16 @@ public final class Arithmetic {
                 INDArray ga = temp(g);
                 Chunks.zip(g, b.value(), ga, (x, y, n) -> {
                     for (int i = 0; i < n; i++) x[i] /= y[i];
+                }, (x, y, n) -> {
+                    for (int i = 0; i < n; i++) x[i] /= y[i];
                 });
                 Autograd.accumulate(a, ga, true);
             }
             if (b.requiresGrad()) {
                 INDArray gb = temp(g);
                 Chunks.zip3(g, out.value(), b.value(), gb, (x, q, y, n) -> {
+                    for (int i = 0; i < n; i++) x[i] = -x[i] * q[i] / y[i];
+                }, (x, q, y, n) -> {
                     for (int i = 0; i < n; i++) x[i] = -x[i] * q[i] / y[i];
                 });
                 Autograd.accumulate(b, gb, true);
@@ -85,8 +98,11 @@ public final class Arithmetic {
     /** x + c */
     public static Tensor add(Tensor x, double c) {
         Tensor out = unaryResult(x);
+        float cf = (float) c;
         Chunks.map(x.value(), out.value(), (v, n) -> {
             for (int i = 0; i < n; i++) v[i] += c;
+        }, (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] += cf;
         });
         Autograd.record(out, "add_scalar", g -> Autograd.accumulate(x, g, false), x);
         return out;
@@ -95,8 +111,11 @@ public final class Arithmetic {
     /** x * c */
     public static Tensor mul(Tensor x, double c) {
         Tensor out = unaryResult(x);
+        float cf = (float) c;
         Chunks.map(x.value(), out.value(), (v, n) -> {
             for (int i = 0; i < n; i++) v[i] *= c;
+        }, (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] *= cf;
         });
         Autograd.record(out, "mul_scalar", g -> Autograd.accumulate(x, scaled(g, c), true), x);
         return out;
@@ -106,6 +125,8 @@ public final class Arithmetic {
     public static Tensor neg(Tensor x) {
         Tensor out = unaryResult(x);
         Chunks.map(x.value(), out.value(), (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] = -v[i];
+        }, (v, n) -> {
             for (int i = 0; i < n; i++) v[i] = -v[i];
         });
         Autograd.record(out, "neg", g -> Autograd.accumulate(x, scaled(g, -1), true), x);
@@ -138,8 +159,13 @@ public final class Arithmetic {
     /** e^x */
     public static Tensor exp(Tensor x) {
         Tensor out = unaryResult(x);
+        boolean precise = out.dtype() == org.nd4j.linalg.api.buffer.DataType.DOUBLE;
         Chunks.map(x.value(), out.value(), (v, n) -> {
-            for (int i = 0; i < n; i++) v[i] = Math.exp(v[i]);
+            if (precise) {
+                for (int i = 0; i < n; i++) v[i] = Math.exp(v[i]);
+            } else {
+                SpecialFunctions.exp(v, n);
+            }
         });
         // d(e^x)/dx = e^x, the output itself
         Autograd.record(out, "exp", g -> Autograd.accumulate(x, product(g, out.value()), true), x);
@@ -214,8 +240,11 @@ public final class Arithmetic {
     /** g · c, as a new pooled array. */
     static INDArray scaled(INDArray g, double c) {
         INDArray r = temp(g);
+        float cf = (float) c;
         Chunks.map(g, r, (v, n) -> {
             for (int i = 0; i < n; i++) v[i] *= c;
+        }, (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] *= cf;
         });
         return r;
     }
@@ -224,6 +253,8 @@ public final class Arithmetic {
     static INDArray product(INDArray g, INDArray y) {
         INDArray r = temp(g);
         Chunks.zip(g, y, r, (a, b, n) -> {
+            for (int i = 0; i < n; i++) a[i] *= b[i];
+        }, (a, b, n) -> {
             for (int i = 0; i < n; i++) a[i] *= b[i];
         });
         return r;

@@ -9,6 +9,7 @@ import io.carpathia.engine.cpu.Blas;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
+import io.carpathia.engine.cpu.Rows;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -158,6 +159,7 @@ public final class Attention {
                                     boolean causal) {
         if (tk == 0) return;
         Native.View vp = Native.view(p);
+        boolean precise = p.dataType() == DataType.DOUBLE;
         Parallel.forRange((h1 - h0) * tq, rowGrain(tk), (from, to) -> {
             double[] row = new double[tk];
             for (long r = from; r < to; r++) {
@@ -168,7 +170,7 @@ public final class Attention {
                 int visible = causal ? Math.min(i + 1, tk) : tk;
                 vp.load(off, visible, row, 0);
                 if (mask != null) mask.addRow(h, i, row, visible);
-                softmaxRow(row, visible, tk);
+                softmaxRow(row, visible, tk, precise);
                 vp.store(row, 0, tk, off);
             }
         });
@@ -185,8 +187,7 @@ public final class Attention {
             for (long r = from; r < to; r++) {
                 vp.load(pBase + r * tk, tk, pRow, 0);
                 vds.load(dsBase + r * tk, tk, dRow, 0);
-                double dot = 0;
-                for (int j = 0; j < tk; j++) dot += dRow[j] * pRow[j];
+                double dot = Rows.dot(dRow, pRow, tk);
                 for (int j = 0; j < tk; j++) dRow[j] = pRow[j] * (dRow[j] - dot);
                 vds.store(dRow, 0, tk, dsBase + r * tk);
             }
@@ -195,22 +196,18 @@ public final class Attention {
 
     /**
      * Softmax in place of the first {@code visible} scores of a row of {@code tk}; the rest become 0. A row whose
-     * visible scores are all -inf (every key dropped) becomes zeros.
+     * visible scores are all -inf (every key dropped) becomes zeros. {@code precise}: exponentials by
+     * {@link Math#exp} (float64), else vectorised (float32).
      */
-    static void softmaxRow(double[] row, int visible, int tk) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int j = 0; j < visible; j++) max = Math.max(max, row[j]);
+    static void softmaxRow(double[] row, int visible, int tk, boolean precise) {
+        double max = Rows.max(row, visible);
         if (max == Double.NEGATIVE_INFINITY) {
             Arrays.fill(row, 0, tk, 0);
             return;
         }
-        double sum = 0;
-        for (int j = 0; j < visible; j++) {
-            double e = Math.exp(row[j] - max);
-            row[j] = e;
-            sum += e;
-        }
-        double inv = 1 / sum;
+        for (int j = 0; j < visible; j++) row[j] -= max;
+        Rows.exp(row, visible, precise);
+        double inv = 1 / Rows.sum(row, visible);
         for (int j = 0; j < visible; j++) row[j] *= inv;
         Arrays.fill(row, visible, tk, 0);
     }

@@ -8,6 +8,7 @@ import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
+import io.carpathia.engine.cpu.Rows;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
@@ -71,6 +72,7 @@ public final class Losses {
         }
         double eps = labelSmoothing;
         DataType dt = Autograd.floatType(logits);
+        boolean precise = dt == DataType.DOUBLE;
 
         // per row: the loss l and log Σ_c e^z (the log-softmax's normaliser, all the backward needs besides z)
         boolean keep = Autograd.needsGrad(logits);
@@ -87,17 +89,14 @@ public final class Losses {
                     continue;
                 }
                 vz.load((long) r * c, c, z, 0);
-                double max = Double.NEGATIVE_INFINITY;
-                for (int i = 0; i < c; i++) max = Math.max(max, z[i]);
-                double sumExp = 0;
-                double sumZ = 0;
-                for (int i = 0; i < c; i++) {
-                    sumExp += Math.exp(z[i] - max);
-                    sumZ += z[i];
-                }
-                double lse = max + Math.log(sumExp);
+                double max = Rows.max(z, c);
+                double sumZ = Rows.sum(z, c);
+                double zt = z[(int) t];
+                for (int i = 0; i < c; i++) z[i] -= max;
+                Rows.exp(z, c, precise);
+                double lse = max + Math.log(Rows.sum(z, c));
                 // log p[t] = z[t] − lse;  Σ_c log p[c] = Σ_c z[c] − C · lse
-                double nll = lse - z[(int) t];
+                double nll = lse - zt;
                 loss[r] = eps == 0 ? nll : (1 - eps) * nll + eps / c * (c * lse - sumZ);
                 if (vlse != null) vlse.set(r, lse);
             }
@@ -133,7 +132,9 @@ public final class Losses {
                         double lse = vlse.get(r);
                         vz.load((long) r * c, c, z, 0);
                         double smooth = eps / c;
-                        for (int i = 0; i < c; i++) z[i] = share * (Math.exp(z[i] - lse) - smooth);
+                        for (int i = 0; i < c; i++) z[i] -= lse;
+                        Rows.exp(z, c, precise);            // p = e^(z − lse)
+                        for (int i = 0; i < c; i++) z[i] = share * (z[i] - smooth);
                         z[(int) t] -= share * (1 - eps);
                     }
                     vgz.store(z, 0, c, (long) r * c);

@@ -8,6 +8,7 @@ import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
+import io.carpathia.engine.cpu.Rows;
 import java.util.Map;
 import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -49,18 +50,12 @@ public final class Normalization {
             double[] row = new double[c];
             for (long r = from; r < to; r++) {
                 vx.load(r * c, c, row, 0);
-                double m = 0;
-                for (int i = 0; i < c; i++) m += row[i];
-                m /= c;
+                double m = Rows.sum(row, c) / c;
+                for (int i = 0; i < c; i++) row[i] -= m;
                 // two passes: Σ(x - mean)² loses nothing to cancellation, unlike E[x²] - mean²
-                double var = 0;
-                for (int i = 0; i < c; i++) {
-                    double d = row[i] - m;
-                    var += d * d;
-                }
-                var /= c;
+                double var = Rows.dot(row, row, c) / c;
                 double s = 1 / Math.sqrt(var + eps);
-                for (int i = 0; i < c; i++) row[i] = (row[i] - m) * s;
+                for (int i = 0; i < c; i++) row[i] *= s;
                 if (w != null) for (int i = 0; i < c; i++) row[i] *= w[i];
                 if (b != null) for (int i = 0; i < c; i++) row[i] += b[i];
                 vy.store(row, 0, c, r * c);
@@ -98,14 +93,8 @@ public final class Normalization {
                     if (db != null) for (int i = 0; i < c; i++) db[i] += dxhat[i];
                     if (vgx == null) continue;
                     if (w != null) for (int i = 0; i < c; i++) dxhat[i] *= w[i];
-                    double sumDxhat = 0;
-                    double sumDxhatXhat = 0;
-                    for (int i = 0; i < c; i++) {
-                        sumDxhat += dxhat[i];
-                        sumDxhatXhat += dxhat[i] * xhat[i];
-                    }
-                    double meanDxhat = sumDxhat / c;
-                    double meanDxhatXhat = sumDxhatXhat / c;
+                    double meanDxhat = Rows.sum(dxhat, c) / c;
+                    double meanDxhatXhat = Rows.dot(dxhat, xhat, c) / c;
                     for (int i = 0; i < c; i++) dxhat[i] = s * (dxhat[i] - meanDxhat - xhat[i] * meanDxhatXhat);
                     vgx.store(dxhat, 0, c, r * c);
                 }

@@ -6,6 +6,7 @@ import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
+import io.carpathia.engine.cpu.Rows;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -16,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * inner index) is n values {@code inner} apart. The kernels work on blocks of lanes: for one outer index, the n × w
  * values of w neighbouring lanes are loaded into a {@code double[]} laid out [n][w] (one bulk load when the block
  * covers all of inner, as it always does for the last dimension), so the inner loops run along w contiguous values.
- * Arithmetic is in double whatever the storage type.
+ * Arithmetic is in double whatever the storage type; the exponentials of a whole block are taken at once (vectorised
+ * for float32, see {@link Rows#exp}).
  */
 public final class Softmax {
     private Softmax() {}
@@ -31,24 +33,19 @@ public final class Softmax {
     public static Tensor softmax(Tensor x, int dim) {
         Lanes lanes = new Lanes("softmax", x, dim);
         DataType dt = Autograd.floatType(x);
+        boolean precise = dt == DataType.DOUBLE;
         Tensor out = Autograd.result(dt, x.shape());
-        lanes.run(x.value(), null, out.value(), (v, unused, off, stride, n) -> {
-            double max = laneMax(v, off, stride, n);
-            double sum = 0;
-            for (int i = 0, p = off; i < n; i++, p += stride) {
-                double e = Math.exp(v[p] - max);
-                v[p] = e;
-                sum += e;
-            }
-            double inv = 1 / sum;
-            for (int i = 0, p = off; i < n; i++, p += stride) v[p] *= inv;
+        lanes.runBlocks(x.value(), null, out.value(), (v, unused, w, n) -> {
+            // an all -inf lane gives -inf - (-inf) = NaN here, as in PyTorch
+            for (int j = 0; j < w; j++) add(v, j, w, n, -laneMax(v, j, w, n));
+            Rows.exp(v, n * w, precise);            // the whole block at once
+            for (int j = 0; j < w; j++) scale(v, j, w, n, 1 / laneSum(v, j, w, n));
         });
         Autograd.record(out, "softmax", g -> {
             // y = softmax(x):  dx_i = y_i · (g_i − Σ_j g_j·y_j)
             INDArray gx = Autograd.temp(dt, x.shape());
             lanes.run(g, out.value(), gx, (gy, y, off, stride, n) -> {
-                double dot = 0;
-                for (int i = 0, p = off; i < n; i++, p += stride) dot += gy[p] * y[p];
+                double dot = laneDot(gy, y, off, stride, n);
                 for (int i = 0, p = off; i < n; i++, p += stride) gy[p] = y[p] * (gy[p] - dot);
             });
             Autograd.accumulate(x, gx, true);
@@ -60,34 +57,61 @@ public final class Softmax {
     public static Tensor logSoftmax(Tensor x, int dim) {
         Lanes lanes = new Lanes("logSoftmax", x, dim);
         DataType dt = Autograd.floatType(x);
+        boolean precise = dt == DataType.DOUBLE;
         Tensor out = Autograd.result(dt, x.shape());
-        lanes.run(x.value(), null, out.value(), (v, unused, off, stride, n) -> {
-            double max = laneMax(v, off, stride, n);
-            double sum = 0;
-            for (int i = 0, p = off; i < n; i++, p += stride) sum += Math.exp(v[p] - max);
-            // log Σ e^x = max + log Σ e^(x - max)
-            double logSumExp = max + Math.log(sum);
-            for (int i = 0, p = off; i < n; i++, p += stride) v[p] -= logSumExp;
+        lanes.runBlocks(x.value(), null, out.value(), (v, unused, w, n) -> {
+            for (int j = 0; j < w; j++) add(v, j, w, n, -laneMax(v, j, w, n));
+            double[] e = Chunks.scratch(n * w);
+            System.arraycopy(v, 0, e, 0, n * w);
+            Rows.exp(e, n * w, precise);
+            // log Σ e^x = max + log Σ e^(x - max), and v holds x - max already
+            for (int j = 0; j < w; j++) add(v, j, w, n, -Math.log(laneSum(e, j, w, n)));
         });
         Autograd.record(out, "logSoftmax", g -> {
             // y = log softmax(x), so softmax = e^y:  dx_i = g_i − e^(y_i) · Σ_j g_j
             INDArray gx = Autograd.temp(dt, x.shape());
-            lanes.run(g, out.value(), gx, (gy, y, off, stride, n) -> {
-                double sum = 0;
-                for (int i = 0, p = off; i < n; i++, p += stride) sum += gy[p];
-                for (int i = 0, p = off; i < n; i++, p += stride) gy[p] -= Math.exp(y[p]) * sum;
+            lanes.runBlocks(g, out.value(), gx, (gy, y, w, n) -> {
+                Rows.exp(y, n * w, precise);        // y's block is a loaded copy: it becomes the softmax
+                for (int j = 0; j < w; j++) {
+                    double sum = laneSum(gy, j, w, n);
+                    for (int i = 0, p = j; i < n; i++, p += w) gy[p] -= y[p] * sum;
+                }
             });
             Autograd.accumulate(x, gx, true);
         }, x);
         return out;
     }
 
+    // Lane loops: lane j of a block holds n values at j, j + w, j + 2w, ... (contiguous when w = 1)
+
     /** The largest value of a lane; NaN if it holds one, so that NaN propagates to the whole lane. */
     private static double laneMax(double[] v, int off, int stride, int n) {
+        if (stride == 1) return Rows.max(v, n);
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0, p = off; i < n; i++, p += stride) max = Math.max(max, v[p]);
-        // an all -inf lane gives -inf - (-inf) = NaN below, as in PyTorch
         return max;
+    }
+
+    private static double laneSum(double[] v, int off, int stride, int n) {
+        if (stride == 1) return Rows.sum(v, n);
+        double sum = 0;
+        for (int i = 0, p = off; i < n; i++, p += stride) sum += v[p];
+        return sum;
+    }
+
+    private static double laneDot(double[] a, double[] b, int off, int stride, int n) {
+        if (stride == 1) return Rows.dot(a, b, n);
+        double dot = 0;
+        for (int i = 0, p = off; i < n; i++, p += stride) dot += a[p] * b[p];
+        return dot;
+    }
+
+    private static void add(double[] v, int off, int stride, int n, double c) {
+        for (int i = 0, p = off; i < n; i++, p += stride) v[p] += c;
+    }
+
+    private static void scale(double[] v, int off, int stride, int n, double c) {
+        for (int i = 0, p = off; i < n; i++, p += stride) v[p] *= c;
     }
 
     /**
@@ -97,6 +121,15 @@ public final class Softmax {
     @FunctionalInterface
     interface LaneOp {
         void apply(double[] a, double[] b, int off, int stride, int n);
+    }
+
+    /**
+     * The arithmetic on a whole block: w lanes of n values, laid out [n][w] in {@code a} (loaded, and overwritten
+     * with the result) and in {@code b} (a second operand, or null). Stride-1 lanes (w = 1) start at 0.
+     */
+    @FunctionalInterface
+    interface BlockOp {
+        void apply(double[] a, double[] b, int w, int n);
     }
 
     /** The lanes of a tensor along one dimension, and the block loop over them. */
@@ -132,6 +165,13 @@ public final class Softmax {
          * lanes, and stores the first operand into {@code out}. All three arrays are dense with the tensor's shape.
          */
         void run(INDArray a, INDArray b, INDArray out, LaneOp op) {
+            runBlocks(a, b, out, (ba, bb, w, len) -> {
+                for (int j = 0; j < w; j++) op.apply(ba, bb, j, w, len);
+            });
+        }
+
+        /** As {@link #run}, handing each block whole to {@code op}. */
+        void runBlocks(INDArray a, INDArray b, INDArray out, BlockOp op) {
             if (n == 0 || outer == 0 || inner == 0) return;
             Native.View va = Native.view(a);
             Native.View vb = b == null ? null : Native.view(b);
@@ -149,7 +189,7 @@ public final class Softmax {
                     long base = o * n * inner + start;
                     load(va, base, w, bufA);
                     if (vb != null) load(vb, base, w, bufB);
-                    for (int j = 0; j < w; j++) op.apply(bufA, bufB, j, w, n);
+                    op.apply(bufA, bufB, w, n);
                     store(vo, base, w, bufA);
                 }
             });

@@ -4,6 +4,7 @@ import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
+import io.carpathia.engine.cpu.Rows;
 import java.util.concurrent.ConcurrentSkipListMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -51,7 +52,7 @@ public final class GradClip {
             for (long start = from; start < to; start += Chunks.CHUNK) {
                 int n = (int) Math.min(Chunks.CHUNK, to - start);
                 v.load(start, n, buf, 0);
-                for (int i = 0; i < n; i++) s += buf[i] * buf[i];
+                s += Rows.dot(buf, buf, n);
             }
             partials.put(from, s);
         });
