@@ -3,6 +3,7 @@ package io.carpathia.engine.autograd;
 import io.carpathia.engine.ShapeException;
 import io.carpathia.engine.Shapes;
 import io.carpathia.engine.cpu.Native;
+import io.carpathia.engine.device.ParameterVersions;
 import io.carpathia.engine.memory.ArrayPool;
 import io.carpathia.engine.memory.Scope;
 import io.carpathia.engine.ops.Activations;
@@ -319,6 +320,7 @@ public final class Tensor {
                     + " into a tensor of shape " + Shapes.str(shape()));
         }
         Native.copy(newValue, value());
+        ParameterVersions.changed(value);   // a GPU's copy of this parameter is out of date
     }
 
     /** Called by {@link Scope#close()}: gives the value back to the pool and marks this tensor unusable. */

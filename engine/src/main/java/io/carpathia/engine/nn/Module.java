@@ -3,6 +3,7 @@ package io.carpathia.engine.nn;
 import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Native;
+import io.carpathia.engine.device.ParameterVersions;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -68,6 +69,7 @@ public abstract class Module {
                     + tensor.gradFn().op() + "'; a parameter must be a leaf (register a detach() or copy() of it)");
         }
         tensor.requiresGrad(true);
+        ParameterVersions.track(tensor);   // a GPU may keep it between steps; its writers mark changes
         parameters.put(name, tensor);
         return tensor;
     }
@@ -274,6 +276,7 @@ public abstract class Module {
     static void copyInto(INDArray src, INDArray dst) {
         INDArray s = src.dataType() == dst.dataType() ? src : src.castTo(dst.dataType());
         Native.copy(Native.dense(s), dst);
+        ParameterVersions.changed(dst);
     }
 
     // ------------------------------------------------------------------------------------------------ modes

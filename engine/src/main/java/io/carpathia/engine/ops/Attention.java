@@ -5,20 +5,21 @@ import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
-import io.carpathia.engine.cpu.Blas;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
 import io.carpathia.engine.cpu.Rows;
+import io.carpathia.engine.device.MatMul;
 import java.util.Arrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Fused scaled-dot-product attention. Per batch-head, the scores q·kᵀ/√d and the product P·v are gemm calls at
- * offsets into q, k, v and the output (BLAS threads them itself); between them one pass over the score rows, split
- * across our threads, adds the mask and turns the scores into probabilities in place. The probabilities are the one
- * array the backward saves; without a backward they live in a scratch for a group of heads at a time.
+ * Fused scaled-dot-product attention. For a group of heads, the scores q·kᵀ/√d and the product P·v are each one
+ * strided-batched product over q, k, v and the output ({@link MatMul}: a BLAS call per head on the CPU, which BLAS
+ * threads itself, or one launch on a GPU); between them one pass over the score rows, split across our threads,
+ * adds the mask and turns the scores into probabilities in place. The probabilities are the one array the backward
+ * saves; without a backward they live in a scratch for a group of heads at a time.
  *
  * <p>Masks follow PyTorch's {@code scaled_dot_product_attention}:
  * <ul>
@@ -85,17 +86,14 @@ public final class Attention {
             for (long h0 = 0; h0 < heads; h0 += group) {
                 long h1 = Math.min(heads, h0 + group);
                 long base = probs != null ? h0 * tqk : 0; // where head h0's [Tq, Tk] block starts in p
-                for (long h = h0; h < h1; h++) {
-                    // S = q·kᵀ/√d: [Tq, d] × [d, Tk] (k read transposed in place)
-                    Blas.gemm(false, true, tq, tk, d, scale, qv, h * tq * d, kv, h * tk * d, 0, p,
-                            base + (h - h0) * tqk);
-                }
+                int n = (int) (h1 - h0);
+                // per head h: S = q·kᵀ/√d: [Tq, d] × [d, Tk] (k read transposed in place)
+                MatMul.gemmStrided(false, true, tq, tk, d, scale, qv, h0 * tq * d, (long) tq * d, kv, h0 * tk * d,
+                        (long) tk * d, 0, p, base, tqk, n);
                 softmaxRows(p, base, h0, h1, tq, tk, mask, causal);
-                for (long h = h0; h < h1; h++) {
-                    // out = P·v: [Tq, Tk] × [Tk, dv]
-                    Blas.gemm(false, false, tq, dv, tk, 1, p, base + (h - h0) * tqk, vv, h * tk * dv, 0, ov,
-                            h * tq * dv);
-                }
+                // per head h: out = P·v: [Tq, Tk] × [Tk, dv]
+                MatMul.gemmStrided(false, false, tq, dv, tk, 1, p, base, tqk, vv, h0 * tk * dv, (long) tk * dv, 0, ov,
+                        h0 * tq * dv, (long) tq * dv, n);
             }
         } finally {
             if (probs == null) Autograd.release(p);
@@ -120,22 +118,26 @@ public final class Attention {
             for (long h0 = 0; h0 < heads; h0 += dsGroup) {
                 long h1 = Math.min(heads, h0 + dsGroup);
                 long dsBase = needMask ? h0 * tqk : 0;
-                for (long h = h0; h < h1; h++) {
-                    long oOff = h * tq * dv;
-                    // dv = Pᵀ·dO: [Tk, Tq] × [Tq, dv]
-                    if (needV) Blas.gemm(true, false, tk, dv, tq, 1, probs, h * tqk, g, oOff, 0, gv, h * tk * dv);
-                    // dP = dO·vᵀ: [Tq, dv] × [dv, Tk]
-                    if (needScores) {
-                        Blas.gemm(false, true, tq, tk, dv, 1, g, oOff, vv, h * tk * dv, 0, ds, dsBase + (h - h0) * tqk);
-                    }
+                int n = (int) (h1 - h0);
+                long oOff = h0 * tq * dv;   // where head h0's [Tq, dv] block starts in dO
+                // per head h: dv = Pᵀ·dO: [Tk, Tq] × [Tq, dv]
+                if (needV) {
+                    MatMul.gemmStrided(true, false, tk, dv, tq, 1, probs, h0 * tqk, tqk, g, oOff, (long) tq * dv, 0,
+                            gv, h0 * tk * dv, (long) tk * dv, n);
                 }
                 if (!needScores) continue;
+                // per head h: dP = dO·vᵀ: [Tq, dv] × [dv, Tk]
+                MatMul.gemmStrided(false, true, tq, tk, dv, 1, g, oOff, (long) tq * dv, vv, h0 * tk * dv,
+                        (long) tk * dv, 0, ds, dsBase, tqk, n);
                 softmaxBackwardRows(probs, h0 * tqk, ds, dsBase, (h1 - h0) * tq, tk);
-                for (long h = h0; h < h1; h++) {
-                    long dsOff = dsBase + (h - h0) * tqk;
-                    // dq = dS·k/√d: [Tq, Tk] × [Tk, d];  dk = dSᵀ·q/√d: [Tk, Tq] × [Tq, d]
-                    if (needQ) Blas.gemm(false, false, tq, d, tk, scale, ds, dsOff, kv, h * tk * d, 0, gq, h * tq * d);
-                    if (needK) Blas.gemm(true, false, tk, d, tq, scale, ds, dsOff, qv, h * tq * d, 0, gk, h * tk * d);
+                // per head h: dq = dS·k/√d: [Tq, Tk] × [Tk, d];  dk = dSᵀ·q/√d: [Tk, Tq] × [Tq, d]
+                if (needQ) {
+                    MatMul.gemmStrided(false, false, tq, d, tk, scale, ds, dsBase, tqk, kv, h0 * tk * d, (long) tk * d,
+                            0, gq, h0 * tq * d, (long) tq * d, n);
+                }
+                if (needK) {
+                    MatMul.gemmStrided(true, false, tk, d, tq, scale, ds, dsBase, tqk, qv, h0 * tq * d, (long) tq * d,
+                            0, gk, h0 * tk * d, (long) tk * d, n);
                 }
             }
             if (needQ) Autograd.accumulate(q, gq, true);

@@ -4,17 +4,19 @@ import io.carpathia.engine.ShapeException;
 import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Tensor;
-import io.carpathia.engine.cpu.Blas;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Reduce;
+import io.carpathia.engine.device.MatMul;
 import java.util.Arrays;
+import java.util.function.LongUnaryOperator;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Matrix products on BLAS. Transposes never materialise: the backward products pass transpose flags to gemm, and
- * batched products are loops of gemm calls at offsets into one buffer.
+ * Matrix products, through {@link MatMul} (OpenBLAS, or the GPU when a CUDA device is in use). Transposes never
+ * materialise: the backward products pass transpose flags to gemm, and batched products are gemm calls at offsets
+ * into one buffer (one strided-batched call where every operand's matrices are evenly spaced).
  */
 public final class LinearAlgebra {
     private LinearAlgebra() {}
@@ -66,12 +68,12 @@ public final class LinearAlgebra {
 
         if (sharedB) {
             long rows = Shapes.numel(batch) * m;
-            Blas.gemm(false, false, (int) rows, n, k, 1, av, 0, bv, 0, 0, cv, 0);
+            MatMul.gemm(false, false, (int) rows, n, k, 1, av, 0, bv, 0, 0, cv, 0);
         } else {
             BatchIndex bi = new BatchIndex(batch, aBatch, bBatch);
-            for (long i = 0; i < bi.count; i++) {
-                Blas.gemm(false, false, m, n, k, 1, av, bi.a(i) * m * k, bv, bi.b(i) * k * n, 0, cv, i * m * n);
-            }
+            // C_i = A_i·B_i
+            bi.gemm(false, false, m, n, k, bi.ofA(av, (long) m * k), bi.ofB(bv, (long) k * n), 0,
+                    bi.ofOutput(cv, (long) m * n));
         }
         Autograd.record(out, "matmul", g -> {
             // C = A·B:  dA = dC·Bᵀ,  dB = Aᵀ·dC; batches that were broadcast accumulate (gemm's beta = 1)
@@ -80,12 +82,12 @@ public final class LinearAlgebra {
                 Native.fill(ga, 0);
                 if (sharedB) {
                     long rows = Shapes.numel(batch) * m;
-                    Blas.gemm(false, true, (int) rows, k, n, 1, g, 0, bv, 0, 0, ga, 0);
+                    MatMul.gemm(false, true, (int) rows, k, n, 1, g, 0, bv, 0, 0, ga, 0);
                 } else {
                     BatchIndex bi = new BatchIndex(batch, aBatch, bBatch);
-                    for (long i = 0; i < bi.count; i++) {
-                        Blas.gemm(false, true, m, k, n, 1, g, i * m * n, bv, bi.b(i) * k * n, 1, ga, bi.a(i) * m * k);
-                    }
+                    // dA_i += dC_i·B_iᵀ
+                    bi.gemm(false, true, m, k, n, bi.ofOutput(g, (long) m * n), bi.ofB(bv, (long) k * n), 1,
+                            bi.ofA(ga, (long) m * k));
                 }
                 Autograd.accumulate(a, ga, true);
             }
@@ -95,12 +97,12 @@ public final class LinearAlgebra {
                 if (sharedB) {
                     // dB = Σ_batches Aᵀ·dC = A_flatᵀ · dC_flat: one product over all rows
                     long rows = Shapes.numel(batch) * m;
-                    Blas.gemm(true, false, k, n, (int) rows, 1, av, 0, g, 0, 0, gb, 0);
+                    MatMul.gemm(true, false, k, n, (int) rows, 1, av, 0, g, 0, 0, gb, 0);
                 } else {
                     BatchIndex bi = new BatchIndex(batch, aBatch, bBatch);
-                    for (long i = 0; i < bi.count; i++) {
-                        Blas.gemm(true, false, k, n, m, 1, av, bi.a(i) * m * k, g, i * m * n, 1, gb, bi.b(i) * k * n);
-                    }
+                    // dB_i += A_iᵀ·dC_i
+                    bi.gemm(true, false, k, n, m, bi.ofA(av, (long) m * k), bi.ofOutput(g, (long) m * n), 1,
+                            bi.ofB(gb, (long) k * n));
                 }
                 Autograd.accumulate(b, gb, true);
             }
@@ -108,18 +110,32 @@ public final class LinearAlgebra {
         return out;
     }
 
-    /** Maps a flat index over the broadcast batch shape to the flat batch index of each operand. */
+    /**
+     * Maps a flat index over the broadcast batch shape to the flat batch index of each operand, and runs a product
+     * over the batch with each operand's matrices where this mapping puts them.
+     */
     private static final class BatchIndex {
         final long count;
         private final long[] shape;
         private final long[] aStrides;
         private final long[] bStrides;
+        /** How far an operand's batch index moves per batch: 1 (it has every batch), 0 (one matrix), -1 (neither). */
+        private final int aStep;
+        private final int bStep;
 
         BatchIndex(long[] batch, long[] aBatch, long[] bBatch) {
             this.shape = batch;
             this.count = Shapes.numel(batch);
             this.aStrides = Shapes.broadcastStrides(aBatch, batch);
             this.bStrides = Shapes.broadcastStrides(bBatch, batch);
+            this.aStep = step(aBatch, count);
+            this.bStep = step(bBatch, count);
+        }
+
+        /** An operand with every batch has index i (no dimension was broadcast), one with a single matrix index 0. */
+        private static int step(long[] operandBatch, long count) {
+            long n = Shapes.numel(operandBatch);
+            return n == count ? 1 : n == 1 ? 0 : -1;
         }
 
         long a(long i) {
@@ -130,6 +146,37 @@ public final class LinearAlgebra {
             return offset(i, bStrides);
         }
 
+        /** A's matrices of {@code size} elements each, where the broadcast puts them. */
+        Matrices ofA(INDArray array, long size) {
+            return new Matrices(array, this::a, size, aStep < 0 ? -1 : aStep * size);
+        }
+
+        Matrices ofB(INDArray array, long size) {
+            return new Matrices(array, this::b, size, bStep < 0 ? -1 : bStep * size);
+        }
+
+        /** The output's (and its gradient's) matrices: one per batch. */
+        Matrices ofOutput(INDArray array, long size) {
+            return new Matrices(array, i -> i, size, size);
+        }
+
+        /**
+         * For every batch i: C_i = op(X_i)·op(Y_i) + beta·C_i. One strided call when every operand's matrices are
+         * evenly spaced, else one call per batch, in order of i.
+         */
+        void gemm(boolean transX, boolean transY, int m, int n, int k, Matrices x, Matrices y, double beta,
+                  Matrices c) {
+            if (x.stride() >= 0 && y.stride() >= 0 && c.stride() >= 0 && count <= Integer.MAX_VALUE) {
+                MatMul.gemmStrided(transX, transY, m, n, k, 1, x.array(), 0, x.stride(), y.array(), 0, y.stride(),
+                        beta, c.array(), 0, c.stride(), (int) count);
+                return;
+            }
+            for (long i = 0; i < count; i++) {
+                MatMul.gemm(transX, transY, m, n, k, 1, x.array(), x.start(i), y.array(), y.start(i), beta,
+                        c.array(), c.start(i));
+            }
+        }
+
         private long offset(long i, long[] strides) {
             long off = 0;
             for (int d = shape.length - 1; d >= 0; d--) {
@@ -137,6 +184,16 @@ public final class LinearAlgebra {
                 i /= shape[d];
             }
             return off;
+        }
+    }
+
+    /**
+     * An operand's matrices over the batch: matrix i starts at element {@code batchIndex(i) · size};
+     * {@code stride} ≥ 0 when that is i · stride for every i (0: one matrix broadcast to all), -1 otherwise.
+     */
+    private record Matrices(INDArray array, LongUnaryOperator batchIndex, long size, long stride) {
+        long start(long i) {
+            return batchIndex.applyAsLong(i) * size;
         }
     }
 
@@ -181,22 +238,22 @@ public final class LinearAlgebra {
         INDArray ov = out.value();
         if (bias != null) Chunks.broadcast(bias.value(), ov);   // each row starts as the bias
         // out[rows, outF] (+)= x[rows, in] · op(W)
-        Blas.gemm(false, weightOutIn, (int) rows, outF, in, 1, xv, 0, wv, 0, bias != null ? 1 : 0, ov, 0);
+        MatMul.gemm(false, weightOutIn, (int) rows, outF, in, 1, xv, 0, wv, 0, bias != null ? 1 : 0, ov, 0);
         Autograd.record(out, op, g -> {
             if (x.requiresGrad()) {
                 // dx[rows, in] = g[rows, out] · W[out, in]   (or · Wᵀ for the [in, out] layout)
                 INDArray gx = Autograd.temp(dt, xs);
-                Blas.gemm(false, !weightOutIn, (int) rows, in, outF, 1, g, 0, wv, 0, 0, gx, 0);
+                MatMul.gemm(false, !weightOutIn, (int) rows, in, outF, 1, g, 0, wv, 0, 0, gx, 0);
                 Autograd.accumulate(x, gx, true);
             }
             if (w.requiresGrad()) {
                 INDArray gw = Autograd.temp(dt, ws);
                 if (weightOutIn) {
                     // dW[out, in] = gᵀ[out, rows] · x[rows, in]
-                    Blas.gemm(true, false, outF, in, (int) rows, 1, g, 0, xv, 0, 0, gw, 0);
+                    MatMul.gemm(true, false, outF, in, (int) rows, 1, g, 0, xv, 0, 0, gw, 0);
                 } else {
                     // dW[in, out] = xᵀ[in, rows] · g[rows, out]
-                    Blas.gemm(true, false, in, outF, (int) rows, 1, xv, 0, g, 0, 0, gw, 0);
+                    MatMul.gemm(true, false, in, outF, (int) rows, 1, xv, 0, g, 0, 0, gw, 0);
                 }
                 Autograd.accumulate(w, gw, true);
             }

@@ -3,6 +3,7 @@ package io.carpathia.engine.optim;
 import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.GradMode;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.device.ParameterVersions;
 import io.carpathia.engine.nn.StateDictException;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -112,6 +113,8 @@ public abstract class Optimizer {
                         + "; a parameter may appear in one group only");
             }
         }
+        // what an optimizer updates is a parameter: a GPU may keep it between steps, and step() marks each update
+        for (Tensor p : group.params()) ParameterVersions.track(p);
         groups.add(group);
         List<ParamState> states = new ArrayList<>(Collections.nCopies(group.params().size(), (ParamState) null));
         state.add(states);
@@ -147,6 +150,7 @@ public abstract class Optimizer {
                     }
                     s.step++;
                     update(group, p.value(), grad, s);
+                    ParameterVersions.changed(p.value());
                 }
             }
         }

@@ -3,6 +3,7 @@ package io.carpathia.models.cli;
 import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.GradMode;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.device.Device;
 import io.carpathia.models.cli.CarpathiaCli.UserError;
 import io.carpathia.models.gpt2.Gpt2Checkpoint;
 import io.carpathia.models.gpt2.Gpt2LMHeadModel;
@@ -15,6 +16,7 @@ import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -33,10 +35,18 @@ public final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "safetensors file to write (replaced atomically)")
     Path out;
 
+    @Mixin DeviceOption device;
+
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
     @Override
     public Integer call() throws IOException {
+        try (Device.Use on = device.open().use()) {
+            return forward();
+        }
+    }
+
+    private int forward() throws IOException {
         Gpt2LMHeadModel m = Gpt2Checkpoint.load(model);
         INDArray ids;
         try (SafetensorsReader r = SafetensorsReader.open(input)) {

@@ -1,5 +1,6 @@
 package io.carpathia.models.cli;
 
+import io.carpathia.engine.device.Device;
 import io.carpathia.models.cli.CarpathiaCli.UserError;
 import io.carpathia.models.generate.Sampler;
 import io.carpathia.models.gpt2.Gpt2Checkpoint;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -44,11 +46,19 @@ public final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--top-p", defaultValue = "1.0", description = "sample among the smallest set with this mass") double topP;
     @Option(names = "--seed", defaultValue = "1337") long seed;
     @Option(names = "--no-cache", description = "recompute the whole sequence every step (slower; for checking)") boolean noCache;
+    @Mixin DeviceOption device;
+
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
     @Override
     public Integer call() throws IOException {
         if (maxNewTokens < 0) throw new UserError("--max-new-tokens must be ≥ 0, got " + maxNewTokens);
+        try (Device.Use on = device.open().use()) {
+            return generate();
+        }
+    }
+
+    private int generate() throws IOException {
         Sampler sampler = greedy ? Sampler.greedy() : Sampler.sampling(temperature, topK, topP, seed);
         Gpt2LMHeadModel m = Gpt2Checkpoint.load(model);
         Gpt2Generator generator = new Gpt2Generator(m);

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.carpathia.engine.autograd.GradMode;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.device.Device;
 import io.carpathia.engine.memory.Scope;
 import io.carpathia.engine.optim.AdamW;
 import io.carpathia.engine.optim.GradClip;
@@ -39,6 +40,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -87,7 +89,7 @@ public final class TrainCommand implements Callable<Integer> {
     @Option(names = "--eval-iters", defaultValue = "20", description = "batches per validation estimate") int evalIters;
     @Option(names = "--seed", defaultValue = "1337") long seed;
     @Option(names = "--sample-tokens", defaultValue = "300", description = "tokens sampled at the end") int sampleTokens;
-    @Option(names = "--device", defaultValue = "cpu", description = "cpu (cuda: see the kernels module)") String device;
+    @Mixin DeviceOption device;
 
     @Option(names = "--verbose", description = "stack traces on errors") boolean verbose;
 
@@ -97,6 +99,12 @@ public final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         validateArguments();
+        try (Device.Use on = device.open().use()) {
+            return train();
+        }
+    }
+
+    private int train() throws Exception {
         PrintStream console = System.out;
         Path ckptDir = out.resolve("checkpoint");
         if (!resume && Files.exists(ckptDir)) {
@@ -139,10 +147,11 @@ public final class TrainCommand implements Callable<Integer> {
         TokenBatches train = new TokenBatches(trainTokens, batchSize, blockSize);
         TokenBatches val = new TokenBatches(valTokens, batchSize, blockSize);
         console.printf("carpathia train: %s, %,d tokens (%s, vocabulary %d), GPT-2 %d layers × %d heads × %d, "
-                        + "%,d parameters, %d steps of %d × %d tokens%s%n",
+                        + "%,d parameters, %d steps of %d × %d tokens%s%s%n",
                 data == null ? "Tiny Shakespeare" : data, tokens.length, tokenizerKind, tokenizer.vocabSize(), nLayer,
                 nHead, nEmbd, model.parameterCount(), steps, batchSize * gradAccum, blockSize,
-                startStep > 0 ? ", resuming at step " + startStep : "");
+                startStep > 0 ? ", resuming at step " + startStep : "",
+                Device.current().isCuda() ? ", matrix products on " + Device.current().describe() : "");
 
         Path metricsFile = out.resolve("metrics.jsonl");
         if (resume) trimMetrics(metricsFile, startStep);
@@ -205,10 +214,6 @@ public final class TrainCommand implements Callable<Integer> {
     private void validateArguments() {
         if (!tokenizerKind.equals("char") && !tokenizerKind.equals("bpe")) {
             throw new UserError("--tokenizer must be char or bpe, got '" + tokenizerKind + "'");
-        }
-        if (!device.equals("cpu")) {
-            throw new UserError("--device " + device + ": training runs on the CPU for now (the CUDA kernels are "
-                    + "not yet wired into training)");
         }
         positive("--steps", steps);
         positive("--batch-size", batchSize);

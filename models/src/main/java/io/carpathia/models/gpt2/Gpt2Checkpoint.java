@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Native;
+import io.carpathia.engine.device.ParameterVersions;
 import io.carpathia.models.cli.CarpathiaCli.UserError;
 import io.carpathia.weights.hf.Gpt2Config;
 import io.carpathia.weights.hf.HfCheckpoint;
@@ -98,6 +99,7 @@ public final class Gpt2Checkpoint {
         for (Map.Entry<String, String> e : fileNameOf.entrySet()) {
             INDArray target = params.get(e.getKey()).value();
             source.readInto(e.getValue(), target);
+            ParameterVersions.changed(target);
         }
         if (lmHead != null) {
             INDArray head = source.read(lmHead, DataType.FLOAT);

@@ -1,0 +1,60 @@
+package io.carpathia.engine.device;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.cpu.Native;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+
+/** Runs an op on two devices and compares values and gradients (float32 products: OpenBLAS vs a GPU kernel). */
+final class Comparison {
+    private Comparison() {}
+
+    /** Float32 normal values. */
+    static Tensor floats(long seed, long... shape) {
+        return Tensor.randn(new Random(seed), shape);
+    }
+
+    /** An op's output and the gradients of its inputs for one random output gradient, on one device. */
+    record Run(double[] output, List<double[]> grads) {}
+
+    static Run run(Device device, Supplier<Tensor> op, List<Tensor> inputs, long seed) {
+        for (Tensor t : inputs) {
+            t.zeroGrad();
+            t.requiresGrad(true);
+        }
+        try (Device.Use on = device.use()) {
+            Tensor out = op.get();
+            double[] output = out.toDoubleArray();
+            out.backward(Tensor.randn(new Random(seed), out.shape()).castTo(out.dtype()));
+            List<double[]> grads = new ArrayList<>();
+            for (Tensor t : inputs) grads.add(Native.toDoubles(t.grad()));
+            return new Run(output, grads);
+        }
+    }
+
+    /** ‖actual − expected‖ ≤ 1e-5 ‖expected‖: the two sides accumulate the dot products in different orders. */
+    static void assertClose(double[] expected, double[] actual, String what) {
+        assertEquals(expected.length, actual.length, what);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            diff += (expected[i] - actual[i]) * (expected[i] - actual[i]);
+            norm += expected[i] * expected[i];
+        }
+        assertTrue(Math.sqrt(diff) <= 1e-5 * Math.sqrt(norm) + 1e-6, what + ": relative difference "
+                + Math.sqrt(diff / Math.max(norm, 1e-30)));
+    }
+
+    /** {@code op}'s values and input gradients on {@code gpu} equal those on the CPU. */
+    static void gpuMatchesCpu(Device gpu, Supplier<Tensor> op, List<Tensor> inputs) {
+        Run cpu = run(Device.cpu(), op, inputs, 7);
+        Run onGpu = run(gpu, op, inputs, 7);
+        assertClose(cpu.output(), onGpu.output(), "output");
+        for (int i = 0; i < inputs.size(); i++) assertClose(cpu.grads().get(i), onGpu.grads().get(i), "grad " + i);
+    }
+}

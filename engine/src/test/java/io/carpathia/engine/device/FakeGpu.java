@@ -1,0 +1,170 @@
+package io.carpathia.engine.device;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.carpathia.kernels.CudaContext;
+import io.carpathia.kernels.CudaKernels;
+import io.carpathia.kernels.DeviceBuffer;
+import io.carpathia.kernels.DeviceNf4;
+import io.carpathia.kernels.Gemm;
+import io.carpathia.kernels.GemmPrecision;
+import io.carpathia.kernels.Nf4Output;
+import io.carpathia.kernels.reference.GemmReference;
+import io.carpathia.kernels.reference.Nf4Data;
+import io.carpathia.kernels.reference.Nf4Reference;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacpp.BytePointer;
+
+/**
+ * A GPU for tests on machines without one: the kernels module's stand-in driver ({@code kernels/src/test/c/
+ * fake_libcuda.c}: device memory is host memory, launches are logged instead of run), compiled with the host's C
+ * compiler, and {@link EmulatedKernels}, which launches the real kernels module's calls on it (so their argument
+ * checks and kernel choice apply) and then computes what the kernel would have, on the device memory, with the CPU
+ * references. The engine's copies to and from the "device" are real driver calls on real addresses.
+ */
+final class FakeGpu {
+    private FakeGpu() {}
+
+    private static final Path SOURCE = Path.of("..", "kernels", "src", "test", "c", "fake_libcuda.c");
+    private static CudaContext context;
+
+    /** The stand-in driver's context, opened once. Skips the test where the driver cannot be built. */
+    static synchronized CudaContext context() throws IOException, InterruptedException {
+        if (context == null) context = CudaContext.open(library().toString(), 0);
+        return context;
+    }
+
+    /** A fresh GPU device (its own cache and counters) on the stand-in driver. */
+    static Device device(String name) throws IOException, InterruptedException {
+        return Device.gpu(name, new EmulatedKernels(context()));
+    }
+
+    /** The launches the stand-in driver logged since the last call (kernel, grid, block, m n k), then none. */
+    static List<String> takeLaunches() throws IOException, InterruptedException {
+        Path log = library().resolveSibling("launches.log");
+        if (!Files.exists(log)) return List.of();
+        List<String> lines = Files.readAllLines(log);
+        Files.delete(log);
+        return lines;
+    }
+
+    /** The emulated kernels behind a device made by {@link #device}. */
+    static EmulatedKernels kernels(Device device) {
+        return (EmulatedKernels) device.backend().kernels();
+    }
+
+    private static Path library() throws IOException, InterruptedException {
+        Path dir = Path.of("target", "fake-cuda").toAbsolutePath();
+        Path library = dir.resolve("libfakecuda.so");
+        if (Files.exists(library)) return library;
+        assumeTrue(Files.isRegularFile(SOURCE), "the stand-in driver's source " + SOURCE + " is not there");
+        Files.createDirectories(dir);
+        String compiler = compiler();
+        assumeTrue(compiler != null, "no C compiler (cc, gcc, clang) to build the stand-in CUDA driver");
+        List<String> command = List.of(compiler, "-shared", "-fPIC", "-O1", "-o", library.toString(),
+                SOURCE.toAbsolutePath().toString(), "-ldl");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes());
+        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+            throw new IllegalStateException("building the stand-in driver failed: " + command + "\n" + output);
+        }
+        return library;
+    }
+
+    private static String compiler() throws InterruptedException {
+        for (String candidate : new String[] {"cc", "gcc", "clang"}) {
+            try {
+                Process p = new ProcessBuilder(candidate, "--version").redirectErrorStream(true).start();
+                p.getInputStream().readAllBytes();
+                if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0) return candidate;
+            } catch (IOException notThere) {
+                // the next one
+            }
+        }
+        return null;
+    }
+
+    /**
+     * The kernels, emulated on the stand-in driver's memory: each call first goes through {@link CudaKernels} (which
+     * checks the operands against their buffers and launches, i.e. logs), then the result is computed with
+     * {@link GemmReference} or {@link Nf4Reference} from what the device buffers hold and written back to them.
+     * Every call is recorded.
+     */
+    static final class EmulatedKernels implements GpuKernels {
+        private final CudaKernels real;
+        private final List<String> calls = new ArrayList<>();
+
+        EmulatedKernels(CudaContext context) {
+            this.real = new CudaKernels(context);
+        }
+
+        @Override
+        public CudaContext context() {
+            return real.context();
+        }
+
+        /** The calls so far ("sgemm NT m=2 n=3 k=4 ...", "nf4Dequantize 1000"), then none. */
+        List<String> takeCalls() {
+            List<String> taken = List.copyOf(calls);
+            calls.clear();
+            return taken;
+        }
+
+        @Override
+        public void sgemm(Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b, long offsetB,
+                          float beta, DeviceBuffer c, long offsetC) {
+            real.gemm(GemmPrecision.FP32, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
+            calls.add("sgemm " + shape);
+            float[] av = read(a, offsetA, shape.extentA());
+            float[] bv = read(b, offsetB, shape.extentB());
+            float[] cv = read(c, offsetC, shape.extentC());
+            GemmReference.gemm(shape, alpha, av, 0, bv, 0, beta, cv, 0);
+            c.write(cv, offsetC * 4);
+        }
+
+        private static float[] read(DeviceBuffer buffer, long offset, long elements) {
+            float[] values = new float[Math.toIntExact(elements)];
+            buffer.read(offset * 4, values);
+            return values;
+        }
+
+        @Override
+        public void nf4Dequantize(DeviceNf4 weights, DeviceBuffer out, long offset) {
+            real.nf4Dequantize(weights, out, offset, Nf4Output.F32);
+            long elements = weights.layout().elements();
+            calls.add("nf4Dequantize " + elements);
+            Nf4Data data = download(weights);
+            out.write(Nf4Reference.dequantize(data), offset * 4);
+        }
+
+        /** The codes and scales as the device holds them. */
+        private static Nf4Data download(DeviceNf4 w) {
+            byte[] packed = bytes(w.packed(), w.layout().packedBytes());
+            if (!w.layout().isDoubleQuantized()) {
+                return Nf4Data.plain(w.layout(), packed, floats(w.absmax(), w.layout().blocks()));
+            }
+            return Nf4Data.doubleQuantized(w.layout(), packed, bytes(w.absmaxCodes(), w.layout().blocks()),
+                    floats(w.codebook(), 256), floats(w.absmaxScales(), w.layout().nestedGroups()), w.absmaxOffset());
+        }
+
+        private static byte[] bytes(DeviceBuffer buffer, long count) {
+            byte[] out = new byte[Math.toIntExact(count)];
+            try (BytePointer host = new BytePointer(Math.max(1, count))) {
+                buffer.copyToHost(0, host.address(), count);
+                host.get(out);
+            }
+            return out;
+        }
+
+        private static float[] floats(DeviceBuffer buffer, long count) {
+            float[] out = new float[Math.toIntExact(count)];
+            buffer.read(0, out);
+            return out;
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.carpathia.models.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+
+import io.carpathia.kernels.Cuda;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code --device} on train, generate and forward: checked before any work, failing as a user error. */
+class DeviceOptionTest {
+    @TempDir
+    Path dir;
+
+    record Run(int status, String out, String err) {}
+
+    private static Run carpathia(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int status = CarpathiaCli.run(args);
+            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    /** The three commands, with arguments that would otherwise start real work (or fail later, on the files). */
+    private String[][] commands(String device) {
+        String model = dir.resolve("no-model").toString();
+        return new String[][] {
+            {"train", "--device", device, "--out", dir.resolve("run").toString(), "--steps", "1"},
+            {"generate", "--device", device, "--model", model, "--ids", "1,2"},
+            {"forward", "--device", device, "--model", model, "--input", dir.resolve("in.safetensors").toString(),
+                "--out", dir.resolve("out.safetensors").toString()},
+        };
+    }
+
+    @Test
+    void cudaWithoutAGpuIsOneLineWithTheReason() {
+        assumeFalse(Cuda.isAvailable(), "this machine has a GPU");
+        for (String[] args : commands("cuda")) {
+            Run r = carpathia(args);
+            assertEquals(CarpathiaCli.USER_ERROR, r.status(), r.err());
+            assertEquals("carpathia " + args[0] + ": error: --device cuda: CUDA is not available: "
+                    + Cuda.unavailableReason() + "\n", r.err());
+            assertEquals("", r.out());
+        }
+        assertFalse(Files.exists(dir.resolve("run")), "train must fail before creating its run folder");
+    }
+
+    @Test
+    void anUnknownDeviceIsNamed() {
+        for (String[] args : commands("tpu")) {
+            Run r = carpathia(args);
+            assertEquals(CarpathiaCli.USER_ERROR, r.status(), r.err());
+            assertEquals("carpathia " + args[0] + ": error: --device: device 'tpu' is not one of cpu, cuda, cuda:N "
+                    + "(N = 0, 1, ...)\n", r.err());
+        }
+    }
+
+    @Test
+    void cpuIsTheDefaultAndGoesOnToTheRealWork() {
+        // with the CPU the commands get as far as the missing model folder
+        Run r = carpathia("generate", "--model", dir.resolve("no-model").toString(), "--ids", "1");
+        assertEquals(CarpathiaCli.USER_ERROR, r.status());
+        assertTrue(r.err().contains("no-model"), r.err());
+        Run explicit = carpathia("generate", "--device", "cpu", "--model", dir.resolve("no-model").toString(), "--ids", "1");
+        assertEquals(r.err(), explicit.err());
+        assertTrue(carpathia("train", "--help").out().contains("--device=DEVICE"));
+    }
+}
