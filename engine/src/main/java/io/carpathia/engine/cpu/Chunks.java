@@ -119,7 +119,7 @@ public final class Chunks {
         Native.View vo = Native.view(out);
         if (allFloat(src, out)) {
             Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-                float[] buf = Scratch.floats(1, CHUNK);
+                float[] buf = Scratch.floats(0, CHUNK);
                 for (long s = from; s < to; s += CHUNK) {
                     int n = (int) Math.min(CHUNK, to - s);
                     os.read(s, n, buf);
@@ -173,7 +173,7 @@ public final class Chunks {
         Native.View vx = Native.view(x);
         Native.View vo = Native.view(out);
         Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-            float[] buf = Scratch.floats(1, CHUNK);
+            float[] buf = Scratch.floats(0, CHUNK);
             for (long s = from; s < to; s += CHUNK) {
                 int n = (int) Math.min(CHUNK, to - s);
                 vx.loadFloats(s, n, buf, 0);
@@ -194,8 +194,8 @@ public final class Chunks {
         Operand ob = new Operand(b, shape);
         Native.View vo = Native.view(out);
         Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-            float[] ba = Scratch.floats(1, CHUNK);
-            float[] bb = Scratch.floats(2, CHUNK);
+            float[] ba = Scratch.floats(0, CHUNK);
+            float[] bb = Scratch.floats(1, CHUNK);
             for (long s = from; s < to; s += CHUNK) {
                 int n = (int) Math.min(CHUNK, to - s);
                 oa.read(s, n, ba);
@@ -218,9 +218,9 @@ public final class Chunks {
         Operand oc = new Operand(c, shape);
         Native.View vo = Native.view(out);
         Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-            float[] ba = Scratch.floats(1, CHUNK);
-            float[] bb = Scratch.floats(2, CHUNK);
-            float[] bc = Scratch.floats(3, CHUNK);
+            float[] ba = Scratch.floats(0, CHUNK);
+            float[] bb = Scratch.floats(1, CHUNK);
+            float[] bc = Scratch.floats(2, CHUNK);
             for (long s = from; s < to; s += CHUNK) {
                 int n = (int) Math.min(CHUNK, to - s);
                 oa.read(s, n, ba);

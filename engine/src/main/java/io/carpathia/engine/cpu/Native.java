@@ -57,9 +57,6 @@ public final class Native {
      * access, which cost a sixth of a training step. Every call checks its range against the array's length first.
      */
     public static final class View {
-        /** Runs up to this long are copied element by element rather than through a scratch array. */
-        private static final int SHORT_RUN = 64;
-
         private final long address;
         private final DataType type;
         public final long length;
@@ -116,10 +113,6 @@ public final class Native {
             check(from, n);
             if (type == DataType.DOUBLE) {
                 UnsafeMemory.copyToDoubles(address + 8 * from, dst, off, n);
-            } else if (type == DataType.FLOAT && n > SHORT_RUN) {
-                float[] tmp = Scratch.floats(n);
-                UnsafeMemory.copyToFloats(address + 4 * from, tmp, 0, n);
-                for (int i = 0; i < n; i++) dst[off + i] = tmp[i];
             } else if (type == DataType.FLOAT) {
                 long a = address + 4 * from;
                 for (int i = 0; i < n; i++) dst[off + i] = UnsafeMemory.U.getFloat(a + 4L * i);
@@ -164,10 +157,6 @@ public final class Native {
             check(to, n);
             if (type == DataType.DOUBLE) {
                 UnsafeMemory.copyFromDoubles(src, off, address + 8 * to, n);
-            } else if (type == DataType.FLOAT && n > SHORT_RUN) {
-                float[] tmp = Scratch.floats(n);
-                for (int i = 0; i < n; i++) tmp[i] = (float) src[off + i];
-                UnsafeMemory.copyFromFloats(tmp, 0, address + 4 * to, n);
             } else if (type == DataType.FLOAT) {
                 long a = address + 4 * to;
                 for (int i = 0; i < n; i++) UnsafeMemory.U.putFloat(a + 4L * i, (float) src[off + i]);

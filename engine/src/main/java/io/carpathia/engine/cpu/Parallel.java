@@ -15,11 +15,17 @@ public final class Parallel {
     public static final int THREADS =
             Integer.getInteger("carpathia.threads", Runtime.getRuntime().availableProcessors());
 
-    private static final ExecutorService WORKERS = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), r -> {
-        Thread t = new Thread(r, "carpathia-worker");
-        t.setDaemon(true);
-        return t;
-    });
+    private static final ExecutorService WORKERS = Executors.newFixedThreadPool(Math.max(1, THREADS - 1), Worker::new);
+
+    /** The engine's worker threads, which carry their kernels' scratch arrays (see {@link Scratch}). */
+    static final class Worker extends Thread {
+        final Scratch.Buffers scratch = new Scratch.Buffers();
+
+        Worker(Runnable r) {
+            super(r, "carpathia-worker");
+            setDaemon(true);
+        }
+    }
 
     @FunctionalInterface
     public interface Range {
