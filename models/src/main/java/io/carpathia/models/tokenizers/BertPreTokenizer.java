@@ -6,9 +6,9 @@ import java.util.function.Consumer;
 
 /**
  * BERT's word splitting, as Hugging Face's {@code BertPreTokenizer}: white space separates words and is dropped, and
- * every punctuation character is a word of its own. Punctuation is ASCII punctuation ({@code !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~},
- * which includes symbols such as {@code $ + < = > ^ ` |}) or any character of a Unicode punctuation category (P*, as
- * of Unicode 8.0, like Hugging Face: {@link Unicode8Categories}).
+ * every punctuation character is a word of its own. Punctuation is ASCII punctuation
+ * ({@code !"#$%&'()*+,-./:;<=>?@[\]^_`{|}~}, which includes symbols such as {@code $ + < = > ^ ` |}) or any character
+ * of a Unicode punctuation category (P*, as of Unicode 8.0, like Hugging Face: {@link Unicode8Categories}).
  */
 public final class BertPreTokenizer {
     private BertPreTokenizer() {}

@@ -49,7 +49,9 @@ public final class BertTokenizer {
      */
     public record Truncation(int maxLength, TruncationStrategy strategy) {
         public Truncation {
-            if (maxLength < 0) throw new IllegalArgumentException("truncation maxLength is " + maxLength + ", expected >= 0");
+            if (maxLength < 0) {
+                throw new IllegalArgumentException("truncation maxLength is " + maxLength + ", expected >= 0");
+            }
             Objects.requireNonNull(strategy, "strategy");
         }
 
@@ -64,8 +66,12 @@ public final class BertTokenizer {
      */
     public record Padding(int fixedLength, int multipleOf) {
         public Padding {
-            if (fixedLength < 0) throw new IllegalArgumentException("padding fixedLength is " + fixedLength + ", expected >= 0");
-            if (multipleOf < 0) throw new IllegalArgumentException("padding multipleOf is " + multipleOf + ", expected >= 0");
+            if (fixedLength < 0) {
+                throw new IllegalArgumentException("padding fixedLength is " + fixedLength + ", expected >= 0");
+            }
+            if (multipleOf < 0) {
+                throw new IllegalArgumentException("padding multipleOf is " + multipleOf + ", expected >= 0");
+            }
         }
 
         /** To the longest row of the batch (Hugging Face's {@code padding=True}, {@code BatchLongest}). */
@@ -113,7 +119,8 @@ public final class BertTokenizer {
 
         /** No special tokens (a {@code tokenizer.json} without post-processor). */
         static Template none() {
-            return new Template(List.of(new SequenceItem(0, 0)), List.of(new SequenceItem(0, 0), new SequenceItem(1, 1)));
+            return new Template(List.of(new SequenceItem(0, 0)),
+                    List.of(new SequenceItem(0, 0), new SequenceItem(1, 1)));
         }
 
         static int specialCount(List<TemplateItem> items) {
@@ -212,7 +219,8 @@ public final class BertTokenizer {
 
     /**
      * The padding the tokenizer files ask for ({@code padding} of a {@code tokenizer.json}), for callers who want
-     * Hugging Face's configured behaviour: {@code encodeBatch(texts, tokenizer.configuredPadding().orElse(Padding.longest()))}.
+     * Hugging Face's configured behaviour:
+     * {@code encodeBatch(texts, tokenizer.configuredPadding().orElse(Padding.longest()))}.
      * all-MiniLM-L6-v2's file asks for a fixed 128.
      */
     public Optional<Padding> configuredPadding() {
@@ -271,7 +279,8 @@ public final class BertTokenizer {
                                 + "or pad to the longest", b, encoding.length(), length, length));
             }
             if (encoding.length() < length && padId < 0) {
-                throw new IllegalStateException("cannot pad text " + b + ": this tokenizer's vocabulary has no pad token");
+                throw new IllegalStateException(
+                        "cannot pad text " + b + ": this tokenizer's vocabulary has no pad token");
             }
             rows.add(encoding.padded(length, padId, padToken, padTypeId));
         }
@@ -335,7 +344,8 @@ public final class BertTokenizer {
      * How many tokens of each text to keep so that both fit in {@code budget}, as Hugging Face's
      * {@code truncate_encodings}. Longest-first on a pair: with n1 <= n2 the lengths, the shorter keeps everything if
      * it fits in half the budget and the longer gets the rest; otherwise the budget is split evenly, the longer text
-     * getting the odd token. Equal lengths count the first text as the shorter.
+     * getting the odd token. Equal lengths count the first text as the shorter. (This is tokenizers 0.21 and 0.22;
+     * 0.23 first cuts each text to the maximum, which moves the odd token when both texts exceed it.)
      */
     static int[] truncatedLengths(int first, int second, boolean isPair, int budget, TruncationStrategy strategy) {
         int total = first + second;
@@ -364,8 +374,8 @@ public final class BertTokenizer {
             }
             case ONLY_SECOND -> {
                 if (!isPair) {
-                    throw new IllegalArgumentException("truncation strategy ONLY_SECOND needs a text pair, but a single "
-                            + "text of " + first + " tokens is longer than the " + budget + " allowed");
+                    throw new IllegalArgumentException("truncation strategy ONLY_SECOND needs a text pair, but "
+                            + "a single text of " + first + " tokens is longer than the " + budget + " allowed");
                 }
                 if (second <= toRemove) throw tooShort("second", second, toRemove);
                 return new int[] {first, second - toRemove};

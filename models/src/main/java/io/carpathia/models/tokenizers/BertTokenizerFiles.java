@@ -77,7 +77,8 @@ final class BertTokenizerFiles {
         BertNormalizer normalizer = normalizerOf(root.path("normalizer"), where);
         JsonNode preTokenizer = root.path("pre_tokenizer");
         if (!HuggingFaceTokenizerJson.typeOf(preTokenizer).equals("BertPreTokenizer")) {
-            throw new TokenizerFormatException(where + ": pre_tokenizer is " + HuggingFaceTokenizerJson.typeOf(preTokenizer)
+            throw new TokenizerFormatException(where + ": pre_tokenizer is "
+                    + HuggingFaceTokenizerJson.typeOf(preTokenizer)
                     + ", expected BertPreTokenizer (split at white space and punctuation)");
         }
         boolean cleanup = decoderCleanupOf(root.path("decoder"), prefix, where);
@@ -90,14 +91,17 @@ final class BertTokenizerFiles {
 
         JsonNode padding = root.path("padding");
         Padding configuredPadding = paddingOf(padding, where);
-        String padToken = configuredPadding != null ? textOr(padding, "pad_token", "[PAD]", where + " padding") : "[PAD]";
+        String padToken = configuredPadding != null
+                ? textOr(padding, "pad_token", "[PAD]", where + " padding")
+                : "[PAD]";
         int padId = configuredPadding != null
                 ? intOr(padding, "pad_id", wordPiece.tokenId(padToken).orElse(-1), where + " padding")
                 : wordPiece.tokenId(padToken).orElse(-1);
         int padTypeId = configuredPadding != null ? intOr(padding, "pad_type_id", 0, where + " padding") : 0;
         if (padId >= wordPiece.vocabSize()) {
-            throw new TokenizerFormatException(String.format("%s: padding.pad_id is %d, beyond the vocabulary (ids 0..%d)",
-                    where, padId, wordPiece.vocabSize() - 1));
+            throw new TokenizerFormatException(String.format(
+                    "%s: padding.pad_id is %d, beyond the vocabulary (ids 0..%d)", where, padId,
+                    wordPiece.vocabSize() - 1));
         }
         return new BertTokenizer(wordPiece, template, truncation, configuredPadding, padToken, padId, padTypeId);
     }
@@ -166,12 +170,15 @@ final class BertTokenizerFiles {
             case "BertProcessing" -> {
                 String[] sep = namedIdOf(node.path("sep"), where + " post_processor.sep");
                 String[] cls = namedIdOf(node.path("cls"), where + " post_processor.cls");
-                return Template.bert(cls[0], requireId(wordPiece, cls, where), sep[0], requireId(wordPiece, sep, where));
+                return Template.bert(cls[0], requireId(wordPiece, cls, where),
+                        sep[0], requireId(wordPiece, sep, where));
             }
             case "TemplateProcessing" -> {
                 Map<String, SpecialItem> specials = specialTokensOf(node.path("special_tokens"), wordPiece, where);
-                List<TemplateItem> single = templateItemsOf(node.path("single"), specials, where + " post_processor.single");
-                List<TemplateItem> pair = templateItemsOf(node.path("pair"), specials, where + " post_processor.pair");
+                List<TemplateItem> single =
+                        templateItemsOf(node.path("single"), specials, where + " post_processor.single");
+                List<TemplateItem> pair =
+                        templateItemsOf(node.path("pair"), specials, where + " post_processor.pair");
                 requireSequences(single, 1, where + " post_processor.single");
                 requireSequences(pair, 2, where + " post_processor.pair");
                 return new Template(single, pair);
@@ -192,8 +199,9 @@ final class BertTokenizerFiles {
     private static int requireId(WordPieceTokenizer wordPiece, String[] namedId, String where) {
         int id = Integer.parseInt(namedId[1]);
         if (id < 0 || id >= wordPiece.vocabSize()) {
-            throw new TokenizerFormatException(String.format("%s: post_processor token %s has id %d, beyond the "
-                    + "vocabulary (ids 0..%d)", where, ByteLevelBpeTokenizer.quote(namedId[0]), id, wordPiece.vocabSize() - 1));
+            throw new TokenizerFormatException(String.format(
+                    "%s: post_processor token %s has id %d, beyond the vocabulary (ids 0..%d)", where,
+                    ByteLevelBpeTokenizer.quote(namedId[0]), id, wordPiece.vocabSize() - 1));
         }
         return id;
     }
@@ -201,7 +209,9 @@ final class BertTokenizerFiles {
     private static Map<String, SpecialItem> specialTokensOf(JsonNode node, WordPieceTokenizer wordPiece, String where) {
         Map<String, SpecialItem> specials = new HashMap<>();
         if (node.isMissingNode() || node.isNull()) return specials;
-        if (!node.isObject()) throw new TokenizerFormatException(where + ": post_processor.special_tokens is not an object");
+        if (!node.isObject()) {
+            throw new TokenizerFormatException(where + ": post_processor.special_tokens is not an object");
+        }
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = it.next();
             String at = where + " post_processor.special_tokens." + entry.getKey();
@@ -308,7 +318,8 @@ final class BertTokenizerFiles {
         Padding padding;
         if (strategy.isTextual() && strategy.asText().equals("BatchLongest")) {
             padding = Padding.longest();
-        } else if (strategy.isObject() && strategy.path("Fixed").canConvertToInt() && strategy.path("Fixed").asInt() > 0) {
+        } else if (strategy.isObject() && strategy.path("Fixed").canConvertToInt()
+                && strategy.path("Fixed").asInt() > 0) {
             padding = Padding.fixed(strategy.path("Fixed").asInt());
         } else {
             throw new TokenizerFormatException(at + ".strategy is " + strategy
@@ -349,7 +360,8 @@ final class BertTokenizerFiles {
 
         JsonNode config = null;
         if (tokenizerConfigJson != null) {
-            config = HuggingFaceTokenizerJson.readJson(tokenizerConfigJson, "tokenizer settings (tokenizer_config.json)");
+            config = HuggingFaceTokenizerJson.readJson(tokenizerConfigJson,
+                    "tokenizer settings (tokenizer_config.json)");
             if (!config.isObject()) {
                 throw new TokenizerFormatException(tokenizerConfigJson + ": expected a JSON object at the top level");
             }
@@ -448,7 +460,9 @@ final class BertTokenizerFiles {
     private static String textOr(JsonNode node, String field, String fallback, String where) {
         JsonNode value = node.path(field);
         if (value.isMissingNode() || value.isNull()) return fallback;
-        if (!value.isTextual()) throw new TokenizerFormatException(where + "." + field + " is " + value + ", expected a string");
+        if (!value.isTextual()) {
+            throw new TokenizerFormatException(where + "." + field + " is " + value + ", expected a string");
+        }
         return value.asText();
     }
 
@@ -469,7 +483,9 @@ final class BertTokenizerFiles {
 
     private static boolean booleanOf(JsonNode node, String field, String where) {
         JsonNode value = node.path(field);
-        if (!value.isBoolean()) throw new TokenizerFormatException(where + "." + field + " is " + value + ", expected true or false");
+        if (!value.isBoolean()) {
+            throw new TokenizerFormatException(where + "." + field + " is " + value + ", expected true or false");
+        }
         return value.booleanValue();
     }
 }

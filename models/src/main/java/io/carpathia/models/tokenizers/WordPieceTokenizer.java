@@ -128,7 +128,8 @@ public final class WordPieceTokenizer implements Tokenizer {
                 int id = entry.getValue();
                 if (tokenOfId[id] != null) {
                     throw new TokenizerFormatException(String.format("%s: tokens %s and %s both have id %d", source,
-                            ByteLevelBpeTokenizer.quote(tokenOfId[id]), ByteLevelBpeTokenizer.quote(entry.getKey()), id));
+                            ByteLevelBpeTokenizer.quote(tokenOfId[id]), ByteLevelBpeTokenizer.quote(entry.getKey()),
+                            id));
                 }
                 tokenOfId[id] = entry.getKey();
             }
@@ -382,7 +383,8 @@ public final class WordPieceTokenizer implements Tokenizer {
         String holder = tokenOfId[added.id()];
         if (holder != null && !holder.equals(added.content())) {
             throw new TokenizerFormatException(String.format("%s: added token %s has id %d, which is token %s's",
-                    source, ByteLevelBpeTokenizer.quote(added.content()), added.id(), ByteLevelBpeTokenizer.quote(holder)));
+                    source, ByteLevelBpeTokenizer.quote(added.content()), added.id(),
+                    ByteLevelBpeTokenizer.quote(holder)));
         }
         idOfToken.put(added.content(), added.id());
         tokenOfId[added.id()] = added.content();
