@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.carpathia.models.tokenizers.ByteLevelBpeTokenizer.AddedToken;
 import io.carpathia.models.tokenizers.ByteLevelBpeTokenizer.Merge;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -95,6 +96,15 @@ final class HuggingFaceTokenizerJson {
         }
     }
 
+    /** A JSON document from a stream (a class-path resource, say); {@code source} names it in error messages. */
+    static JsonNode readJson(InputStream in, String source) throws IOException {
+        try {
+            return JSON.readTree(in);
+        } catch (JsonProcessingException e) {
+            throw new TokenizerFormatException(source + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
     static void requireFile(Path file, String what) throws NoSuchFileException {
         if (!Files.isRegularFile(file)) throw new NoSuchFileException(file.toString(), null, what + " not found");
     }
@@ -170,7 +180,7 @@ final class HuggingFaceTokenizerJson {
         }
     }
 
-    private static String typeOf(JsonNode component) {
+    static String typeOf(JsonNode component) {
         if (component.isMissingNode() || component.isNull()) return "null";
         return component.path("type").asText("(no type)");
     }
