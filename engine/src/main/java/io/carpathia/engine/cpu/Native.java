@@ -139,6 +139,30 @@ public final class Native {
             UnsafeMemory.copyFromFloats(src, off, address + 4 * to, n);
         }
 
+        /**
+         * Copies {@code n} elements, {@code stride} apart from {@code from} here, to {@code dst}'s elements
+         * {@code to..to+n)}, without converting: both arrays hold the same type. A stride of 1 is a memory copy.
+         */
+        public void copyTo(long from, long stride, int n, View dst, long to) {
+            if (dst.type != type) {
+                throw new IllegalStateException("internal: copy from " + type + " to " + dst.type);
+            }
+            if (n == 0) return;
+            check(from, 1);
+            check(from + (n - 1) * stride, 1);
+            dst.check(to, n);
+            int width = type.width();
+            long s = address + width * from;
+            long d = dst.address + width * to;
+            if (stride == 1) {
+                UnsafeMemory.U.copyMemory(s, d, (long) width * n);
+            } else if (width == 4) {
+                for (int i = 0; i < n; i++) UnsafeMemory.U.putInt(d + 4L * i, UnsafeMemory.U.getInt(s + 4 * i * stride));
+            } else {
+                for (int i = 0; i < n; i++) UnsafeMemory.U.putLong(d + 8L * i, UnsafeMemory.U.getLong(s + 8 * i * stride));
+            }
+        }
+
         /** One FLOAT element. */
         public float getFloat(long i) {
             check(i, 1);
@@ -170,6 +194,16 @@ public final class Native {
         View v = view(a);
         long n = v.length;
         if (n == 0) return;
+        if (v.isFloat()) {
+            Parallel.forRange(n, Chunks.GRAIN, (from, to) -> {
+                float[] buf = Scratch.floats(0, Chunks.CHUNK);
+                java.util.Arrays.fill(buf, (float) value);
+                for (long s = from; s < to; s += Chunks.CHUNK) {
+                    v.storeFloats(buf, 0, (int) Math.min(Chunks.CHUNK, to - s), s);
+                }
+            });
+            return;
+        }
         Parallel.forRange(n, Chunks.GRAIN, (from, to) -> {
             double[] buf = Scratch.doubles(Chunks.CHUNK);
             java.util.Arrays.fill(buf, value);

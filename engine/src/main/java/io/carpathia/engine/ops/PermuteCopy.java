@@ -12,8 +12,9 @@ final class PermuteCopy {
 
     /**
      * dst = src with its dimensions reordered (dimension i of dst is dimension order[i] of src), both dense. Runs
-     * over dst's rows (its last dimension): each row reads src with one stride, as a bulk load when that stride is 1
-     * (the last dimension stayed last, as in [B, T, nh, hs] -> [B, nh, T, hs]).
+     * over dst's rows (its last dimension): each row reads src with one stride, as a memory copy when that stride is
+     * 1 (the last dimension stayed last, as in [B, T, nh, hs] -> [B, nh, T, hs]). Values are copied as they are,
+     * whatever their type.
      */
     static void into(INDArray src, int[] order, INDArray dst) {
         long[] srcShape = src.shape();
@@ -30,7 +31,6 @@ final class PermuteCopy {
         Native.View vd = Native.view(dst);
         long grain = Math.max(1, Chunks.GRAIN / Math.max(rowLength, 1));
         Parallel.forRange(rows, grain, (from, to) -> {
-            double[] row = new double[rowLength];
             // the multi-index of row `from` over dst's leading dimensions, and its offset in src
             long[] idx = new long[rank];
             long offset = 0;
@@ -41,12 +41,7 @@ final class PermuteCopy {
                 offset += idx[d] * strides[d];
             }
             for (long r = from; r < to; r++) {
-                if (rowStride == 1) {
-                    vs.load(offset, rowLength, row, 0);
-                } else {
-                    for (int j = 0; j < rowLength; j++) row[j] = vs.get(offset + j * rowStride);
-                }
-                vd.store(row, 0, rowLength, r * rowLength);
+                vs.copyTo(offset, rowStride, rowLength, vd, r * rowLength);
                 for (int d = rank - 2; d >= 0; d--) {
                     idx[d]++;
                     offset += strides[d];

@@ -5,7 +5,6 @@ import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
 import io.carpathia.engine.cpu.Rows;
-import java.util.concurrent.ConcurrentSkipListMap;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /** Gradient clipping by global norm, as PyTorch's {@code torch.nn.utils.clip_grad_norm_}. */
@@ -45,19 +44,17 @@ public final class GradClip {
     /** Σ g², in double, summed over contiguous pieces in a fixed order so the result does not depend on timing. */
     static double sumOfSquares(INDArray grad) {
         Native.View v = Native.view(grad);
-        ConcurrentSkipListMap<Long, Double> partials = new ConcurrentSkipListMap<>();
-        Parallel.forRange(v.length, Chunks.GRAIN, (from, to) -> {
-            double[] buf = new double[Chunks.CHUNK];
-            double s = 0;
-            for (long start = from; start < to; start += Chunks.CHUNK) {
-                int n = (int) Math.min(Chunks.CHUNK, to - start);
-                v.load(start, n, buf, 0);
-                s += Rows.dot(buf, buf, n);
+        long pieces = (v.length + Chunks.CHUNK - 1) / Chunks.CHUNK;
+        double[] partials = new double[(int) pieces];
+        Parallel.forRange(pieces, Chunks.GRAIN / Chunks.CHUNK, (first, end) -> {
+            double[] buf = Chunks.scratch(Chunks.CHUNK);
+            for (long c = first; c < end; c++) {
+                long from = c * Chunks.CHUNK;
+                int n = (int) Math.min(Chunks.CHUNK, v.length - from);
+                v.load(from, n, buf, 0);
+                partials[(int) c] = Rows.dot(buf, buf, n);
             }
-            partials.put(from, s);
         });
-        double sum = 0;
-        for (double s : partials.values()) sum += s;
-        return sum;
+        return Rows.sum(partials, partials.length);
     }
 }
