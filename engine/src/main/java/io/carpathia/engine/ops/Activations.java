@@ -4,6 +4,7 @@ import static io.carpathia.engine.ops.Arithmetic.temp;
 import static io.carpathia.engine.ops.Arithmetic.unaryResult;
 
 import io.carpathia.engine.autograd.Autograd;
+import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
 import io.carpathia.engine.cpu.SpecialFunctions;
@@ -124,23 +125,41 @@ public final class Activations {
     public static Tensor geluTanh(Tensor x) {
         Tensor out = unaryResult(x);
         boolean precise = out.dtype() == DataType.DOUBLE;
-        Chunks.map(x.value(), out.value(), (v, n) -> {
-            double[] t = geluTanhInner(v, n, precise);
+        if (!Autograd.needsGrad(x)) {
+            Chunks.map(x.value(), out.value(), (v, n) -> {
+                double[] t = geluTanhInner(v, n, precise);
+                for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + t[i]);
+            });
+            return out;
+        }
+        // t = tanh(u) is kept for the backward, which then needs no transcendental function at all
+        INDArray tanhs = Autograd.temp(out.dtype(), x.shape());
+        Chunks.map(x.value(), tanhs, (v, n) -> System.arraycopy(geluTanhInner(v, n, precise), 0, v, 0, n));
+        Chunks.zip(x.value(), tanhs, out.value(), (v, t, n) -> {
             for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + t[i]);
+        }, (v, t, n) -> {
+            for (int i = 0; i < n; i++) v[i] *= 0.5f * (1 + t[i]);
         });
-        Autograd.record(out, "gelu_tanh", g -> {
+        Node node = Autograd.record(out, "gelu_tanh", g -> {
             // with u = √(2/π)(x + c·x³), t = tanh(u):
             // d/dx = ½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3c·x²)
             INDArray gx = temp(g);
-            Chunks.zip(g, x.value(), gx, (gg, v, n) -> {
-                double[] t = geluTanhInner(v, n, precise);
+            float s = (float) SQRT_2_OVER_PI;
+            float c3 = (float) (3 * GELU_TANH_C);
+            Chunks.zip3(g, x.value(), tanhs, gx, (gg, v, t, n) -> {
                 for (int i = 0; i < n; i++) {
                     double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v[i] * v[i]);
                     gg[i] *= 0.5 * (1 + t[i]) + 0.5 * v[i] * (1 - t[i] * t[i]) * du;
                 }
+            }, (gg, v, t, n) -> {
+                for (int i = 0; i < n; i++) {
+                    float du = s * (1 + c3 * v[i] * v[i]);
+                    gg[i] *= 0.5f * (1 + t[i]) + 0.5f * v[i] * (1 - t[i] * t[i]) * du;
+                }
             });
             Autograd.accumulate(x, gx, true);
         }, x);
+        Autograd.saveOrRelease(node, tanhs);
         return out;
     }
 
