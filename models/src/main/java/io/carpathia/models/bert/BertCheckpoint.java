@@ -253,6 +253,16 @@ public final class BertCheckpoint {
      */
     public static void save(Module model, BertConfig config, String architecture, Path dir, Map<String, Path> extraFiles)
             throws IOException {
+        save(model, config, architecture, dir, extraFiles, true);
+    }
+
+    /**
+     * As {@link #save(Module, BertConfig, String, Path, Map)}; with {@code replace} false an existing {@code dir} is
+     * an error and is left untouched ({@link java.nio.file.FileAlreadyExistsException}).
+     */
+    public static void save(Module model, BertConfig config, String architecture, Path dir, Map<String, Path> extraFiles,
+                            boolean replace) throws IOException {
+        if (!replace && Files.exists(dir)) throw new java.nio.file.FileAlreadyExistsException(dir.toString());
         Path target = dir.toAbsolutePath();
         Path parent = target.getParent();
         Files.createDirectories(parent);
@@ -269,6 +279,11 @@ public final class BertCheckpoint {
             weights.write(tmp.resolve("model.safetensors"));
             for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
                 Files.copy(e.getValue(), tmp.resolve(e.getKey()));
+            }
+            if (!replace) {
+                // a folder created meanwhile is not replaced: the rename fails on a non-empty target
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+                return;
             }
             Path old = parent.resolve("." + target.getFileName() + ".old");
             deleteTree(old);
