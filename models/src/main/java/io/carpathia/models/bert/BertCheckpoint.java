@@ -105,6 +105,7 @@ public final class BertCheckpoint {
     }
 
     private static HfCheckpoint open(Path dir) throws IOException {
+        if (!Files.exists(dir)) throw new UserError("no such model folder: " + dir);
         HfCheckpoint ckpt = HfCheckpoint.open(dir);
         if (ckpt.configFile().isEmpty()) {
             throw new UserError(dir + " is not a model folder: it has no config.json");
