@@ -15,8 +15,9 @@ import java.util.Arrays;
  * double cos = SentenceEmbedder.cosine(vectors[0], vectors[1]);
  * }</pre>
  *
- * <p>Sentences go through the model {@link #batchSize()} at a time, each batch right-padded to its longest sentence;
- * inference runs without a graph and gives its memory back after each batch.
+ * <p>Sentences go through the model {@link #batchSize()} at a time, longest first, each batch right-padded to its
+ * longest sentence; the vectors come back in the order given. Inference runs without a graph and gives its memory
+ * back after each batch.
  */
 public final class SentenceEmbedder {
     private final BertModel model;
@@ -53,13 +54,24 @@ public final class SentenceEmbedder {
     public float[][] embed(int[][] ids, int[][] tokenTypes, int[][] masks) {
         check(ids, tokenTypes, "token types");
         check(ids, masks, "masks");
+        // longest first, so each batch pads its sentences to about their own length (as sentence-transformers does)
+        Integer[] order = new Integer[ids.length];
+        for (int i = 0; i < order.length; i++) order[i] = i;
+        Arrays.sort(order, (x, y) -> Integer.compare(ids[y].length, ids[x].length));
         float[][] out = new float[ids.length][];
         for (int from = 0; from < ids.length; from += batchSize) {
-            int to = Math.min(ids.length, from + batchSize);
-            float[][] part = embedBatch(Arrays.copyOfRange(ids, from, to),
-                    tokenTypes == null ? null : Arrays.copyOfRange(tokenTypes, from, to),
-                    masks == null ? null : Arrays.copyOfRange(masks, from, to));
-            System.arraycopy(part, 0, out, from, part.length);
+            int n = Math.min(ids.length, from + batchSize) - from;
+            int[][] batchIds = new int[n][];
+            int[][] batchTypes = tokenTypes == null ? null : new int[n][];
+            int[][] batchMasks = masks == null ? null : new int[n][];
+            for (int k = 0; k < n; k++) {
+                int i = order[from + k];
+                batchIds[k] = ids[i];
+                if (batchTypes != null) batchTypes[k] = tokenTypes[i];
+                if (batchMasks != null) batchMasks[k] = masks[i];
+            }
+            float[][] part = embedBatch(batchIds, batchTypes, batchMasks);
+            for (int k = 0; k < n; k++) out[order[from + k]] = part[k];
         }
         return out;
     }

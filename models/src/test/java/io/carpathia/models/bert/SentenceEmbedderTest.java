@@ -37,7 +37,7 @@ class SentenceEmbedderTest {
         int[] c = {1, 2};
         float[][] alone = {embedder.embed(new int[][] {a}, null)[0], embedder.embed(new int[][] {b}, null)[0],
                 embedder.embed(new int[][] {c}, null)[0]};
-        // ragged rows, batches of 2: [a, b] padded to 7, then [c]
+        // ragged rows, batches of 2 longest first: [b, a] padded to 7, then [c]; results in the order given
         float[][] together = embedder.embed(new int[][] {a, b, c}, null);
         for (int i = 0; i < 3; i++) assertArrayEquals(alone[i], together[i], 1e-6f, "sentence " + i);
         double norm = 0;
