@@ -8,6 +8,7 @@ import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.nn.Module;
 import io.carpathia.models.cli.CarpathiaCli.UserError;
 import io.carpathia.weights.hf.BertConfig;
+import io.carpathia.weights.hf.CheckpointFolder;
 import io.carpathia.weights.hf.HfCheckpoint;
 import io.carpathia.weights.onnx.BertOnnxImport;
 import io.carpathia.weights.safetensors.SafetensorsWriter;
@@ -16,15 +17,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -263,14 +261,7 @@ public final class BertCheckpoint {
      */
     public static void save(Module model, BertConfig config, String architecture, Path dir, Map<String, Path> extraFiles,
                             boolean replace) throws IOException {
-        if (!replace && Files.exists(dir)) throw new java.nio.file.FileAlreadyExistsException(dir.toString());
-        Path target = dir.toAbsolutePath();
-        Path parent = target.getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve("." + target.getFileName() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        try {
+        CheckpointFolder.write(dir, replace, tmp -> {
             Files.writeString(tmp.resolve(HfCheckpoint.CONFIG_FILE), configJson(config, architecture),
                     StandardCharsets.UTF_8);
             SafetensorsWriter weights = new SafetensorsWriter().putMetadata("format", "pt");
@@ -281,19 +272,7 @@ public final class BertCheckpoint {
             for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
                 Files.copy(e.getValue(), tmp.resolve(e.getKey()));
             }
-            if (!replace) {
-                // a folder created meanwhile is not replaced: the rename fails on a non-empty target
-                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-                return;
-            }
-            Path old = parent.resolve("." + target.getFileName() + ".old");
-            deleteTree(old);
-            if (Files.exists(target)) Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-            deleteTree(old);
-        } finally {
-            deleteTree(tmp);
-        }
+        });
     }
 
     /** config.json as transformers writes it for a BERT model. */
@@ -329,12 +308,5 @@ public final class BertCheckpoint {
         });
         o.put("torch_dtype", "float32");
         return json.writeValueAsString(o) + "\n";
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
     }
 }

@@ -9,6 +9,7 @@ import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.device.ParameterVersions;
 import io.carpathia.models.cli.CarpathiaCli.UserError;
 import io.carpathia.weights.hf.Gpt2Config;
+import io.carpathia.weights.hf.CheckpointFolder;
 import io.carpathia.weights.hf.HfCheckpoint;
 import io.carpathia.weights.safetensors.SafetensorsWriter;
 import io.carpathia.weights.safetensors.TensorSource;
@@ -16,14 +17,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.stream.Stream;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -120,36 +118,29 @@ public final class Gpt2Checkpoint {
     }
 
     /**
-     * Writes {@code model} as a Hugging Face folder. The files go to a sibling folder first, which then replaces
-     * {@code dir}, so an interrupted save leaves the previous checkpoint intact.
+     * Writes {@code model} as a Hugging Face folder, as a whole ({@link CheckpointFolder}): an interrupted save
+     * leaves the previous checkpoint intact.
      */
     public static void save(Gpt2LMHeadModel model, Path dir, Map<String, Tensor> extraTensors,
                             Map<String, String> extraFiles) throws IOException {
-        Path parent = dir.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        Path tmp = parent.resolve(dir.getFileName() + ".tmp");
-        deleteTree(tmp);
-        Files.createDirectories(tmp);
-        Files.writeString(tmp.resolve("config.json"), configJson(model.config()), StandardCharsets.UTF_8);
-        SafetensorsWriter weights = new SafetensorsWriter().putMetadata("format", "pt");
-        for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) weights.add(e.getKey(), e.getValue().value());
-        weights.write(tmp.resolve("model.safetensors"));
-        if (extraTensors != null && !extraTensors.isEmpty()) {
-            SafetensorsWriter w = new SafetensorsWriter();
-            for (Map.Entry<String, Tensor> e : extraTensors.entrySet()) w.add(e.getKey(), e.getValue().value());
-            w.write(tmp.resolve("optimizer.safetensors"));
-        }
-        if (extraFiles != null) {
-            for (Map.Entry<String, String> e : extraFiles.entrySet()) {
-                Files.writeString(tmp.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+        CheckpointFolder.write(dir, true, tmp -> {
+            Files.writeString(tmp.resolve("config.json"), configJson(model.config()), StandardCharsets.UTF_8);
+            SafetensorsWriter weights = new SafetensorsWriter().putMetadata("format", "pt");
+            for (Map.Entry<String, Tensor> e : model.namedParameters().entrySet()) {
+                weights.add(e.getKey(), e.getValue().value());
             }
-        }
-        // swap: dir -> dir.old, tmp -> dir, then drop dir.old
-        Path old = parent.resolve(dir.getFileName() + ".old");
-        deleteTree(old);
-        if (Files.exists(dir)) Files.move(dir, old, StandardCopyOption.ATOMIC_MOVE);
-        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
-        deleteTree(old);
+            weights.write(tmp.resolve("model.safetensors"));
+            if (extraTensors != null && !extraTensors.isEmpty()) {
+                SafetensorsWriter w = new SafetensorsWriter();
+                for (Map.Entry<String, Tensor> e : extraTensors.entrySet()) w.add(e.getKey(), e.getValue().value());
+                w.write(tmp.resolve("optimizer.safetensors"));
+            }
+            if (extraFiles != null) {
+                for (Map.Entry<String, String> e : extraFiles.entrySet()) {
+                    Files.writeString(tmp.resolve(e.getKey()), e.getValue(), StandardCharsets.UTF_8);
+                }
+            }
+        });
     }
 
     /** config.json as transformers writes it for GPT2LMHeadModel. */
@@ -181,12 +172,5 @@ public final class Gpt2Checkpoint {
         if (c.eosTokenId() != null) o.put("eos_token_id", c.eosTokenId());
         o.put("torch_dtype", "float32");
         return json.writeValueAsString(o) + "\n";
-    }
-
-    static void deleteTree(Path p) throws IOException {
-        if (!Files.exists(p)) return;
-        try (Stream<Path> s = Files.walk(p)) {
-            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(q);
-        }
     }
 }
