@@ -20,6 +20,7 @@ import io.carpathia.engine.train.TrainingProgress;
 import io.carpathia.models.cli.CarpathiaCli.UserError;
 import io.carpathia.models.generate.Sampler;
 import io.carpathia.models.gpt2.Gpt2Checkpoint;
+import io.carpathia.models.gpt2.Gpt2Generator;
 import io.carpathia.models.gpt2.Gpt2LMHeadModel;
 import io.carpathia.models.tokenizers.ByteLevelBpeTokenizer;
 import io.carpathia.models.tokenizers.CharTokenizer;
@@ -383,22 +384,14 @@ public final class TrainCommand implements Callable<Integer> {
     /** Text sampled from the trained model (temperature 0.8, top-k 200, as nanoGPT's sample.py), seeded. */
     private String sample(Gpt2LMHeadModel model, Tokenizer tokenizer) {
         if (sampleTokens == 0) return "";
-        model.eval();
         Sampler sampler = Sampler.sampling(0.8, 200, 1.0, seed);
-        List<Integer> ids = new ArrayList<>();
         int[] newline = tokenizer.encode("\n");
-        ids.add(newline.length > 0 ? newline[0] : 0);   // start from a line break, as nanoGPT's sample.py does
-        try (var off = GradMode.off()) {
-            for (int i = 0; i < sampleTokens; i++) {
-                int from = Math.max(0, ids.size() - blockSize);
-                long[] window = ids.subList(from, ids.size()).stream().mapToLong(Integer::longValue).toArray();
-                try (var scope = Scope.open()) {
-                    Tensor logits = model.forward(Tensor.indices(window, 1, window.length));
-                    long v = logits.size(-1);
-                    ids.add(sampler.next(logits.narrow(1, window.length - 1, 1).reshape(v).toDoubleArray()));
-                }
-            }
-        }
-        return tokenizer.decode(ids.stream().mapToInt(Integer::intValue).toArray());
+        int start = newline.length > 0 ? newline[0] : 0;   // start from a line break, as nanoGPT's sample.py does
+        int[] generated = new Gpt2Generator(model)
+                .generateSliding(new int[] {start}, sampleTokens, sampler, null, blockSize, null).tokens();
+        int[] ids = new int[generated.length + 1];
+        ids[0] = start;
+        System.arraycopy(generated, 0, ids, 1, generated.length);
+        return tokenizer.decode(ids);
     }
 }

@@ -12,7 +12,8 @@ import java.util.function.IntConsumer;
 /**
  * Autoregressive generation with GPT-2: the prompt goes through the model once, then each new token is one cached
  * step ({@link Gpt2KvCache}); or, with {@code useCache} off, the whole sequence is recomputed every step (the
- * reference the cache is tested against). Stops at the end-of-text token, the token budget, or n_positions.
+ * reference the cache is tested against). Stops at the end-of-text token, the token budget, or n_positions — or
+ * slides a window along the sequence instead ({@link #generateSliding}).
  */
 public final class Gpt2Generator {
     private final Gpt2LMHeadModel model;
@@ -32,10 +33,31 @@ public final class Gpt2Generator {
      */
     public Result generate(int[] prompt, int maxNewTokens, Sampler sampler, Integer eosId, boolean useCache,
                            IntConsumer onToken) {
+        return run(prompt, maxNewTokens, sampler, eosId, useCache, null, onToken);
+    }
+
+    /**
+     * As {@link #generate}, without an end at n_positions: once the sequence is longer than {@code window} tokens
+     * (1 ≤ window ≤ n_positions), each step sees only its last {@code window} tokens, as nanoGPT's sampling crops
+     * to the block size. The cache serves until then; after that every position shifts each step, so the window
+     * is recomputed whole. A longer prompt is cropped the same way.
+     */
+    public Result generateSliding(int[] prompt, int maxNewTokens, Sampler sampler, Integer eosId, int window,
+                                  IntConsumer onToken) {
+        int limit = model.config().nPositions();
+        if (window < 1 || window > limit) {
+            throw new IllegalArgumentException("the window must be between 1 and n_positions = " + limit
+                    + ", got " + window);
+        }
+        return run(prompt, maxNewTokens, sampler, eosId, true, window, onToken);
+    }
+
+    private Result run(int[] prompt, int maxNewTokens, Sampler sampler, Integer eosId, boolean useCache,
+                       Integer window, IntConsumer onToken) {
         int vocab = model.config().vocabSize();
         int limit = model.config().nPositions();
         if (prompt.length == 0) throw new IllegalArgumentException("the prompt is empty: give at least one token");
-        if (prompt.length > limit) {
+        if (window == null && prompt.length > limit) {
             throw new ShapeException("the prompt has " + prompt.length + " tokens, more than n_positions = " + limit);
         }
         for (int i = 0; i < prompt.length; i++) {
@@ -54,14 +76,19 @@ public final class Gpt2Generator {
             for (int p : prompt) all.add(p);
             for (int step = 0; step < maxNewTokens; step++) {
                 // the next step feeds positions up to all.size() - 1, which must be below n_positions
-                if (all.size() > limit) {
+                if (window == null && all.size() > limit) {
                     stop = Stop.CONTEXT_FULL;
                     break;
                 }
                 int next;
                 try (var scope = Scope.open()) {
                     Tensor hidden;
-                    if (useCache) {
+                    if (window != null && all.size() > window) {
+                        // sliding: the last `window` tokens, recomputed at positions 0..window-1
+                        int[] recent = all.subList(all.size() - window, all.size()).stream()
+                                .mapToInt(Integer::intValue).toArray();
+                        hidden = model.transformer().forward(ids(recent));
+                    } else if (useCache) {
                         hidden = model.transformer().forwardCached(ids(pending), cache);
                     } else {
                         hidden = model.transformer().forward(ids(all.stream().mapToInt(Integer::intValue).toArray()));
