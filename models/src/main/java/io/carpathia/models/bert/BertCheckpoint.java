@@ -104,6 +104,24 @@ public final class BertCheckpoint {
         return model;
     }
 
+    /**
+     * A classifier on the encoder of an ONNX export, with {@code numLabels} labels: the export's classifier when it
+     * has one of that shape, otherwise a new one initialised from {@code rng}.
+     */
+    public static BertForSequenceClassification classifierFromImport(BertOnnxImport imported, String origin,
+                                                                    int numLabels, Random rng) {
+        BertConfig config = imported.config();
+        if (numLabels != config.numLabels()) config = withLabels(config, numLabels);
+        BertForSequenceClassification model = new BertForSequenceClassification(config, rng);
+        try {
+            loadWeights(model, source(imported.tensors()), origin, true);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        model.eval();
+        return model;
+    }
+
     private static HfCheckpoint open(Path dir) throws IOException {
         if (!Files.exists(dir)) throw new UserError("no such model folder: " + dir);
         HfCheckpoint ckpt = HfCheckpoint.open(dir);
@@ -263,6 +281,17 @@ public final class BertCheckpoint {
      */
     public static void save(Module model, BertConfig config, String architecture, Path dir, Map<String, Path> extraFiles,
                             boolean replace) throws IOException {
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : extraFiles.entrySet()) contents.put(e.getKey(), Files.readAllBytes(e.getValue()));
+        saveWithFiles(model, config, architecture, dir, contents, replace);
+    }
+
+    /**
+     * As {@link #save(Module, BertConfig, String, Path, Map, boolean)}, the extra files given by their contents (name
+     * in the folder -> bytes), e.g. a tokenizer read from the class path.
+     */
+    public static void saveWithFiles(Module model, BertConfig config, String architecture, Path dir,
+                                     Map<String, byte[]> extraFiles, boolean replace) throws IOException {
         if (!replace && Files.exists(dir)) throw new java.nio.file.FileAlreadyExistsException(dir.toString());
         Path target = dir.toAbsolutePath();
         Path parent = target.getParent();
@@ -278,8 +307,8 @@ public final class BertCheckpoint {
                 weights.add(e.getKey(), e.getValue().value());
             }
             weights.write(tmp.resolve("model.safetensors"));
-            for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
-                Files.copy(e.getValue(), tmp.resolve(e.getKey()));
+            for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
+                Files.write(tmp.resolve(e.getKey()), e.getValue());
             }
             if (!replace) {
                 // a folder created meanwhile is not replaced: the rename fails on a non-empty target
