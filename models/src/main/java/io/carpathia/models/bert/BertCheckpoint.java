@@ -55,7 +55,7 @@ public final class BertCheckpoint {
     /** The encoder of a Hugging Face folder; every problem is a one-line {@link UserError}. */
     public static BertModel loadModel(Path dir) {
         try (HfCheckpoint ckpt = open(dir)) {
-            BertModel model = new BertModel(ckpt.bertConfig(), new Random(0));
+            BertModel model = new BertModel(ckpt.bertConfig(), new Random(0), false);
             loadWeights(model, source(ckpt.weights()), dir.toString(), false);
             model.eval();
             return model;
@@ -74,7 +74,7 @@ public final class BertCheckpoint {
         try (HfCheckpoint ckpt = open(dir)) {
             BertConfig config = ckpt.bertConfig();
             if (numLabels != null && numLabels != config.numLabels()) config = withLabels(config, numLabels);
-            BertForSequenceClassification model = new BertForSequenceClassification(config, rng);
+            BertForSequenceClassification model = new BertForSequenceClassification(config, rng, false);
             loadWeights(model, source(ckpt.weights()), dir.toString(), numLabels != null);
             model.eval();
             return model;
@@ -94,7 +94,7 @@ public final class BertCheckpoint {
 
     /** An encoder built from imported weights; {@code origin} names them in errors. */
     public static BertModel fromImport(BertOnnxImport imported, String origin) {
-        BertModel model = new BertModel(imported.config(), new Random(0));
+        BertModel model = new BertModel(imported.config(), new Random(0), false);
         try {
             loadWeights(model, source(imported.tensors()), origin, false);
         } catch (IOException e) {
@@ -112,7 +112,7 @@ public final class BertCheckpoint {
                                                                     int numLabels, Random rng) {
         BertConfig config = imported.config();
         if (numLabels != config.numLabels()) config = withLabels(config, numLabels);
-        BertForSequenceClassification model = new BertForSequenceClassification(config, rng);
+        BertForSequenceClassification model = new BertForSequenceClassification(config, rng, false);
         try {
             loadWeights(model, source(imported.tensors()), origin, true);
         } catch (IOException e) {
