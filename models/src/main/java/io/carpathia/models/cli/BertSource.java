@@ -40,14 +40,16 @@ final class BertSource {
     private static final List<String> TOKENIZER_FILE_NAMES = List.of("tokenizer.json", "vocab.txt",
             "tokenizer_config.json", "special_tokens_map.json");
 
+    private final String name;
     private final String description;
     private final Path folder;               // a Hugging Face folder, or null
     private final BertOnnxImport imported;   // the weights of an ONNX export (file or bundled), or null
     private final BertTokenizer tokenizer;
     private final Map<String, byte[]> tokenizerFiles;
 
-    private BertSource(String description, Path folder, BertOnnxImport imported, BertTokenizer tokenizer,
+    private BertSource(String name, String description, Path folder, BertOnnxImport imported, BertTokenizer tokenizer,
                        Map<String, byte[]> tokenizerFiles) {
+        this.name = name;
         this.description = description;
         this.folder = folder;
         this.imported = imported;
@@ -96,7 +98,8 @@ final class BertSource {
             Path p = dir.resolve(name);
             if (Files.isRegularFile(p)) files.put(name, Files.readAllBytes(p));
         }
-        return new BertSource(dir.toString(), dir, null, tokenizer, files);
+        return new BertSource(String.valueOf(dir.toAbsolutePath().normalize().getFileName()), dir.toString(), dir, null,
+                tokenizer, files);
     }
 
     private static BertSource onnxFile(Path onnx) throws IOException {
@@ -109,7 +112,7 @@ final class BertSource {
                         + String.join(", ", candidates.stream().map(Path::toString).toList()) + ")"));
         BertTokenizer tokenizer = readTokenizer(tokenizerJson, () -> BertTokenizer.fromTokenizerJson(tokenizerJson));
         BertOnnxImport imported = BertOnnxImport.read(onnx);   // a non-BERT graph: OnnxImportException naming it
-        return new BertSource(onnx.toString(), null, imported, tokenizer,
+        return new BertSource(name, onnx.toString(), null, imported, tokenizer,
                 Map.of("tokenizer.json", Files.readAllBytes(tokenizerJson)));
     }
 
@@ -120,7 +123,7 @@ final class BertSource {
         BertOnnxImport imported = BertOnnxImport.of(OnnxModel.parse(onnx, Path.of(BUNDLED_ONNX)));
         BertTokenizer tokenizer = BertTokenizer.fromTokenizerJson(new ByteArrayInputStream(tokenizerJson),
                 BUNDLED_TOKENIZER);
-        return new BertSource(origin, null, imported, tokenizer, Map.of("tokenizer.json", tokenizerJson));
+        return new BertSource(BUNDLED_NAME, origin, null, imported, tokenizer, Map.of("tokenizer.json", tokenizerJson));
     }
 
     private static byte[] resource(String name) throws IOException {
@@ -172,6 +175,11 @@ final class BertSource {
     /** The folder or file given, or the bundled model's name. */
     String description() {
         return description;
+    }
+
+    /** A short name for titles: the folder's or file's name, or the bundled model's. */
+    String name() {
+        return name;
     }
 
     /** The longest input the model takes: its tokenizer's truncation, else its position embeddings. */

@@ -211,6 +211,10 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
         Examples val = encode("validation", trainCsv, valRows, tokenizer, notes);
         Examples test = encode("test", testCsv, null, tokenizer, notes);
 
+        // Every batch, for training and evaluation alike, is [batch-size, T] with one T: the longest text (at most
+        // --max-length). Steps then ask the engine's array pool for the same shapes each time and allocate nothing
+        // new; batches of varied shapes would each take fresh native memory.
+        int sequenceLength = Math.max(longest(train), Math.max(longest(val), longest(test)));
         int stepsPerEpoch = (train.size() + batchSize - 1) / batchSize;
         int totalSteps = epochs * stepsPerEpoch;
         int warmupSteps = warmup != null ? warmup : (int) Math.round(totalSteps * 0.1);
@@ -223,9 +227,9 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
                 AdamW.options().lr(lr).betas(0.9, 0.999).eps(1e-8).weightDecay(weightDecay));
 
         console.printf("carpathia finetune-classifier: %s, %,d parameters, %d classes; %,d training, %,d validation, "
-                        + "%,d test examples; %d epoch%s of %d steps of %d, max length %d, lr %.1e%s%n",
+                        + "%,d test examples; %d epoch%s of %d steps of %d × %d tokens, lr %.1e%s%n",
                 source.description(), classifier.parameterCount(), classes, train.size(), val.size(), test.size(),
-                epochs, epochs == 1 ? "" : "s", stepsPerEpoch, batchSize, maxLength, lr,
+                epochs, epochs == 1 ? "" : "s", stepsPerEpoch, batchSize, sequenceLength, lr,
                 Device.current().isCuda() ? ", matrix products on " + Device.current().describe() : "");
         for (String note : notes) console.println(note);
 
@@ -235,7 +239,7 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
             throw new UserError("cannot create the run folder " + out + ": " + e.getMessage(), e);
         }
         Path metricsFile = out.resolve("metrics.jsonl");
-        String title = "BERT classifier on " + trainFile.getFileName();
+        String title = source.name() + " fine-tuned on " + trainFile.getFileName();
         Random batchOrder = new Random(seed + 2);
         Map<String, INDArray> best = null;
         EarlyStopping stopping = new EarlyStopping(patience);
@@ -256,7 +260,7 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
                     optimizer.setLr(stepLr);
                     double loss;
                     try (var scope = Scope.open()) {
-                        Inputs in = inputs(train, batch, padId);
+                        Inputs in = inputs(train, batch, padId, sequenceLength);
                         Tensor l = classifier.loss(classifier.forward(in.ids(), null, in.mask()), in.labels());
                         l.backward();
                         loss = l.item();
@@ -275,7 +279,7 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
                     progress.update(step, loss, stepLr, tokPerSec);
 
                     if (step % interval != 0 && step != totalSteps) continue;
-                    Evaluation v = evaluate(classifier, val, padId);
+                    Evaluation v = evaluate(classifier, val, padId, sequenceLength);
                     Map<String, Number> vrow = new LinkedHashMap<>();
                     vrow.put("loss", v.loss());
                     vrow.put("accuracy", v.accuracy());
@@ -304,11 +308,11 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
 
             // ---- the best weights, tested and saved
             classifier.loadStateDict(best, true);
-            Evaluation t = evaluate(classifier, test, padId);
+            Evaluation t = evaluate(classifier, test, padId, sequenceLength);
             Map<String, Number> trow = new LinkedHashMap<>();
             trow.put("loss", t.loss());
             trow.put("accuracy", t.accuracy());
-            metrics.log(step, "test", trow);
+            metrics.log(stopping.bestStep(), "test", trow);   // drawn at the step whose weights were tested
             LossCurve.write(metricsFile, out.resolve("accuracy.png"), "accuracy", title);
             double seconds = (System.nanoTime() - started) / 1e9;
             save(classifier, source, test, testCsv, t, stopping, step, stepsPerEpoch, seconds);
@@ -343,52 +347,59 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
         return new Examples(ids, labels);
     }
 
-    /** A batch's inputs: ids and mask [B, T] right-padded to its longest text, labels [B]. */
+    /** The most tokens of any text of a set. */
+    private static int longest(Examples examples) {
+        int t = 1;
+        for (int[] row : examples.ids()) t = Math.max(t, row.length);
+        return t;
+    }
+
+    /** The label of the rows that fill a short last batch: the loss leaves them out (PyTorch's ignore_index). */
+    private static final int IGNORED = -100;
+
+    /** A batch's inputs: ids and mask [B, T] right-padded, labels [B], and the number of real (unpadded) tokens. */
     private record Inputs(Tensor ids, Tensor mask, Tensor labels, long tokens) {}
 
-    private static Inputs inputs(Examples examples, int[] rows, int padId) {
-        int b = rows.length;
-        int t = 1;
-        for (int r : rows) t = Math.max(t, examples.ids()[r].length);
+    /**
+     * The examples {@code rows} as a [batch-size, t] batch. When there are fewer rows than the batch size (the last
+     * batch), the rest repeat the first example with the label {@link #IGNORED}: the shapes stay those of every
+     * other step, and the mean loss is that of the real rows.
+     */
+    private Inputs inputs(Examples examples, int[] rows, int padId, int t) {
+        int b = batchSize;
         long[] ids = new long[b * t];
         long[] mask = new long[b * t];
         long[] labels = new long[b];
         long tokens = 0;
         Arrays.fill(ids, padId);
         for (int i = 0; i < b; i++) {
-            int[] row = examples.ids()[rows[i]];
+            boolean real = i < rows.length;
+            int[] row = examples.ids()[rows[real ? i : 0]];
             for (int j = 0; j < row.length; j++) {
                 ids[i * t + j] = row[j];
                 mask[i * t + j] = 1;
             }
-            tokens += row.length;
-            labels[i] = examples.labels()[rows[i]];
+            if (real) tokens += row.length;
+            labels[i] = real ? examples.labels()[rows[i]] : IGNORED;
         }
         return new Inputs(Tensor.indices(ids, b, t), Tensor.indices(mask, b, t), Tensor.indices(labels, b), tokens);
     }
 
-    /**
-     * Accuracy, mean loss and the predicted class of every example, without dropout or a graph. Examples go longest
-     * first, so each batch pads little.
-     */
-    private Evaluation evaluate(BertForSequenceClassification classifier, Examples examples, int padId) {
+    /** Accuracy, mean loss and the predicted class of every example, without dropout or a graph. */
+    private Evaluation evaluate(BertForSequenceClassification classifier, Examples examples, int padId, int t) {
         classifier.eval();
-        Integer[] byLength = new Integer[examples.size()];
-        for (int i = 0; i < byLength.length; i++) byLength[i] = i;
-        Arrays.sort(byLength, (x, y) -> Integer.compare(examples.ids()[y].length, examples.ids()[x].length));
         int[] predictions = new int[examples.size()];
         double lossSum = 0;
         int correct = 0;
-        int evalBatch = 2 * batchSize;   // no activations are kept for a backward pass
         try (var off = GradMode.off()) {
-            for (int from = 0; from < byLength.length; from += evalBatch) {
-                int n = Math.min(byLength.length, from + evalBatch) - from;
+            for (int from = 0; from < examples.size(); from += batchSize) {
+                int n = Math.min(examples.size(), from + batchSize) - from;
                 int[] rows = new int[n];
-                for (int k = 0; k < n; k++) rows[k] = byLength[from + k];
+                for (int k = 0; k < n; k++) rows[k] = from + k;
                 try (var scope = Scope.open()) {
-                    Inputs in = inputs(examples, rows, padId);
+                    Inputs in = inputs(examples, rows, padId, t);
                     Tensor logits = classifier.forward(in.ids(), null, in.mask());
-                    lossSum += classifier.loss(logits, in.labels()).item() * n;
+                    lossSum += classifier.loss(logits, in.labels()).item() * n;   // the mean over the n real rows
                     float[] l = logits.toFloatArray();
                     int c = (int) logits.size(1);
                     for (int k = 0; k < n; k++) {
