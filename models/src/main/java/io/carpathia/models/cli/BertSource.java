@@ -182,6 +182,14 @@ final class BertSource {
         return name;
     }
 
+    /** Every id the tokenizer gives must index the model's word embeddings. */
+    void checkTokenizerFits(BertConfig config) {
+        if (tokenizer.vocabSize() > config.vocabSize()) {
+            throw new UserError(description + ": the tokenizer has " + tokenizer.vocabSize()
+                    + " tokens but the model's vocab_size is " + config.vocabSize());
+        }
+    }
+
     /** The longest input the model takes: its tokenizer's truncation, else its position embeddings. */
     static int maxLength(BertTokenizer tokenizer, BertConfig config) {
         int positions = config.maxPositionEmbeddings();

@@ -199,6 +199,7 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
             throw new UserError("--max-length " + maxLength + " is more than the model's max_position_embeddings ("
                     + positions + ")");
         }
+        source.checkTokenizerFits(classifier.config());
         BertTokenizer tokenizer = source.tokenizer().withMaxLength(maxLength);
         int padId = tokenizer.padTokenId();
 
@@ -207,7 +208,7 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
         int[] valRows = Arrays.copyOf(order, valCount);
         int[] trainRows = Arrays.copyOfRange(order, valCount, order.length);
         List<String> notes = new ArrayList<>();
-        Examples train = encode("train", trainCsv, trainRows, tokenizer, notes);
+        Examples train = encode("training", trainCsv, trainRows, tokenizer, notes);
         Examples val = encode("validation", trainCsv, valRows, tokenizer, notes);
         Examples test = encode("test", testCsv, null, tokenizer, notes);
 

@@ -30,12 +30,8 @@ final class SentenceEmbeddings {
             throw new UserError("--max-length must be in [2, " + positions + "] (the model's max_position_embeddings), "
                     + "got " + max);
         }
+        source.checkTokenizerFits(encoder.config());
         BertTokenizer tokenizer = source.tokenizer().withMaxLength(max);
-        int vocab = encoder.config().vocabSize();
-        if (tokenizer.vocabSize() > vocab) {
-            throw new UserError(source.description() + ": the tokenizer has " + tokenizer.vocabSize()
-                    + " tokens but the model's vocab_size is " + vocab);
-        }
         int[][] ids = new int[texts.size()][];
         int truncated = 0;
         long cut = 0;

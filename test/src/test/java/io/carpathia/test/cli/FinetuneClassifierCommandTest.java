@@ -249,6 +249,15 @@ class FinetuneClassifierCommandTest {
         refused(out, Cli.run("finetune-classifier", "--model", notBert.toString(), "--train", trainCsv.toString(),
                 "--test", testCsv.toString(), "--out", out.toString()), "no tokenizer beside it", "tokenizer.json");
 
+        // a tokenizer with more tokens than the model has embeddings
+        Path bigVocab = Files.createDirectories(tmp.resolve("big-vocab"));
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(tiny.resolve(f), bigVocab.resolve(f));
+        List<String> more = new ArrayList<>(VOCAB);
+        more.addAll(List.of("extra", "words"));
+        Files.write(bigVocab.resolve("vocab.txt"), more, StandardCharsets.UTF_8);
+        refused(out, runWith(out, trainCsv, testCsv, "--model", bigVocab.toString()), "the tokenizer has 30 tokens",
+                "vocab_size is 28");
+
         // arguments the model or the data cannot meet
         refused(out, runWith(out, trainCsv, testCsv, "--max-length", "40"), "--max-length 40",
                 "max_position_embeddings (32)");
