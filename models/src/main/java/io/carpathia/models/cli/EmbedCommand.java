@@ -24,11 +24,10 @@ import picocli.CommandLine.Spec;
  * {@code {"text": "...", "embedding": [0.0123, ...]}}, in the order given.
  */
 @Command(name = "embed", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {
-            "Sentence embeddings of the texts: one JSON object per line, {\"text\": ..., \"embedding\": [...]}.",
-            "Mean pooling over the tokens, then L2 normalisation (sentence-transformers). Texts longer than the",
-            "model's maximum are truncated, and the count is reported on stderr; an empty text is [CLS] [SEP]."
-        })
+        description = "Sentence embeddings of the texts: one JSON object per line, {\"text\": ..., \"embedding\": "
+                + "[...]}. Mean pooling over the tokens, then L2 normalisation (as sentence-transformers). Texts longer "
+                + "than the model's maximum are truncated, and the count is reported on stderr; an empty text is "
+                + "[CLS] [SEP].")
 public final class EmbedCommand implements Callable<Integer> {
     /** Non-ASCII characters go out as JSON escapes (backslash, u, four hex digits): the same bytes on any console. */
     private static final JsonMapper JSON = JsonMapper.builder().enable(JsonWriteFeature.ESCAPE_NON_ASCII).build();

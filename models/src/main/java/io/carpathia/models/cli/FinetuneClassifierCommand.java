@@ -52,11 +52,9 @@ import picocli.CommandLine.Option;
  * atomically. An existing run folder is never overwritten.
  */
 @Command(name = "finetune-classifier", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {
-            "Fine-tune a BERT encoder for text classification on CSV files with the columns text,label",
-            "(labels: class numbers 0, 1, ...). AdamW, linear warmup and decay, early stopping on validation",
-            "accuracy with the best weights restored; prints the test accuracy and saves a Hugging Face folder."
-        })
+        description = "Fine-tune a BERT encoder for text classification on CSV files with the columns text,label "
+                + "(labels: class numbers 0, 1, ...). AdamW, linear warmup and decay, early stopping on validation "
+                + "accuracy with the best weights restored; prints the test accuracy and saves a Hugging Face folder.")
 public final class FinetuneClassifierCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
