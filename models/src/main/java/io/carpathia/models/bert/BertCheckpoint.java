@@ -53,7 +53,7 @@ public final class BertCheckpoint {
     /** The encoder of a Hugging Face folder; every problem is a one-line {@link UserError}. */
     public static BertModel loadModel(Path dir) {
         try (HfCheckpoint ckpt = open(dir)) {
-            BertModel model = new BertModel(ckpt.bertConfig(), new Random(0));
+            BertModel model = new BertModel(ckpt.bertConfig(), new Random(0), false);
             loadWeights(model, source(ckpt.weights()), dir.toString(), false);
             model.eval();
             return model;
@@ -72,7 +72,7 @@ public final class BertCheckpoint {
         try (HfCheckpoint ckpt = open(dir)) {
             BertConfig config = ckpt.bertConfig();
             if (numLabels != null && numLabels != config.numLabels()) config = withLabels(config, numLabels);
-            BertForSequenceClassification model = new BertForSequenceClassification(config, rng);
+            BertForSequenceClassification model = new BertForSequenceClassification(config, rng, false);
             loadWeights(model, source(ckpt.weights()), dir.toString(), numLabels != null);
             model.eval();
             return model;
@@ -92,9 +92,27 @@ public final class BertCheckpoint {
 
     /** An encoder built from imported weights; {@code origin} names them in errors. */
     public static BertModel fromImport(BertOnnxImport imported, String origin) {
-        BertModel model = new BertModel(imported.config(), new Random(0));
+        BertModel model = new BertModel(imported.config(), new Random(0), false);
         try {
             loadWeights(model, source(imported.tensors()), origin, false);
+        } catch (IOException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        model.eval();
+        return model;
+    }
+
+    /**
+     * A classifier on the encoder of an ONNX export, with {@code numLabels} labels: the export's classifier when it
+     * has one of that shape, otherwise a new one initialised from {@code rng}.
+     */
+    public static BertForSequenceClassification classifierFromImport(BertOnnxImport imported, String origin,
+                                                                    int numLabels, Random rng) {
+        BertConfig config = imported.config();
+        if (numLabels != config.numLabels()) config = withLabels(config, numLabels);
+        BertForSequenceClassification model = new BertForSequenceClassification(config, rng, false);
+        try {
+            loadWeights(model, source(imported.tensors()), origin, true);
         } catch (IOException e) {
             throw new UserError(e.getMessage(), e);
         }
@@ -261,6 +279,19 @@ public final class BertCheckpoint {
      */
     public static void save(Module model, BertConfig config, String architecture, Path dir, Map<String, Path> extraFiles,
                             boolean replace) throws IOException {
+        Map<String, byte[]> contents = new LinkedHashMap<>();
+        for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
+            contents.put(e.getKey(), Files.readAllBytes(e.getValue()));
+        }
+        saveWithFiles(model, config, architecture, dir, contents, replace);
+    }
+
+    /**
+     * As {@link #save(Module, BertConfig, String, Path, Map, boolean)}, the extra files given by their contents (name
+     * in the folder -> bytes), e.g. a tokenizer read from the class path.
+     */
+    public static void saveWithFiles(Module model, BertConfig config, String architecture, Path dir,
+                                     Map<String, byte[]> extraFiles, boolean replace) throws IOException {
         CheckpointFolder.write(dir, replace, tmp -> {
             Files.writeString(tmp.resolve(HfCheckpoint.CONFIG_FILE), configJson(config, architecture),
                     StandardCharsets.UTF_8);
@@ -269,8 +300,8 @@ public final class BertCheckpoint {
                 weights.add(e.getKey(), e.getValue().value());
             }
             weights.write(tmp.resolve("model.safetensors"));
-            for (Map.Entry<String, Path> e : extraFiles.entrySet()) {
-                Files.copy(e.getValue(), tmp.resolve(e.getKey()));
+            for (Map.Entry<String, byte[]> e : extraFiles.entrySet()) {
+                Files.write(tmp.resolve(e.getKey()), e.getValue());
             }
         });
     }

@@ -21,11 +21,19 @@ public final class BertForSequenceClassification extends Module {
     private final Linear classifier;
 
     public BertForSequenceClassification(BertConfig config, Random rng) {
+        this(config, rng, true);
+    }
+
+    /**
+     * With {@code initialiseEncoder} false the encoder skips Hugging Face's initialisation, for an encoder loaded
+     * next; the classifier is always initialised (it may be new).
+     */
+    BertForSequenceClassification(BertConfig config, Random rng, boolean initialiseEncoder) {
         if (config.numLabels() < 2) {
             throw new IllegalArgumentException("BERT config: num_labels must be at least 2 for classification, got "
                     + config.numLabels());
         }
-        this.bert = registerModule("bert", new BertModel(config, rng));
+        this.bert = registerModule("bert", new BertModel(config, rng, initialiseEncoder));
         double p = config.classifierDropout() != null ? config.classifierDropout() : config.hiddenDropoutProb();
         this.dropout = registerModule("dropout", new Dropout(p, rng));
         this.classifier = registerModule("classifier", new Linear(config.hiddenSize(), config.numLabels(), rng));

@@ -36,11 +36,19 @@ public final class BertModel extends Module {
     private final BertPooler pooler;
 
     public BertModel(BertConfig config, Random rng) {
+        this(config, rng, true);
+    }
+
+    /**
+     * With {@code initialise} false, Hugging Face's initialisation ({@link #initWeights}) is skipped: for a model
+     * whose every weight is loaded next (drawing 22 million Gaussians took a second or two of every load).
+     */
+    BertModel(BertConfig config, Random rng, boolean initialise) {
         this.config = checkSupported(config);
         this.embeddings = registerModule("embeddings", new BertEmbeddings(config, rng));
         this.encoder = registerModule("encoder", new BertEncoder(config, rng));
         this.pooler = registerModule("pooler", new BertPooler(config, rng));
-        initWeights(this, config, rng);
+        if (initialise) initWeights(this, config, rng);
     }
 
     /** The configurations this implementation runs exactly as Hugging Face's BertModel does. */

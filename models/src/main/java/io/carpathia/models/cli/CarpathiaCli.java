@@ -13,7 +13,8 @@ import picocli.CommandLine.Command;
         versionProvider = CarpathiaCli.Version.class,
         description = "Carpathia: a readable deep-learning engine on the JVM.",
         subcommands = {TrainCommand.class, GenerateCommand.class, ForwardCommand.class, InspectCommand.class,
-                ConvertCommand.class, CommandLine.HelpCommand.class})
+                ConvertCommand.class, EmbedCommand.class, SimilarityCommand.class, FinetuneClassifierCommand.class,
+                CommandLine.HelpCommand.class})
 public final class CarpathiaCli {
 
     /** Exit status for bad input (files, arguments, checkpoints). */
