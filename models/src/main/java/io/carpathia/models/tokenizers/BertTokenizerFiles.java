@@ -137,29 +137,12 @@ final class BertTokenizerFiles {
     }
 
     private static List<AddedToken> addedTokensOf(JsonNode array, String where) {
-        if (array.isMissingNode() || array.isNull()) return List.of();
-        if (!array.isArray()) throw new TokenizerFormatException(where + ": added_tokens is not an array");
-        List<AddedToken> tokens = new ArrayList<>();
-        for (int i = 0; i < array.size(); i++) {
-            JsonNode token = array.get(i);
-            if (!token.path("id").isIntegralNumber() || !token.path("id").canConvertToInt()
-                    || !token.path("content").isTextual()) {
-                throw new TokenizerFormatException(String.format(
-                        "%s: added_tokens[%d] is %s, expected an object with an integer \"id\" and a \"content\" "
-                                + "string", where, i, token));
-            }
-            String content = token.get("content").asText();
-            if (token.path("single_word").asBoolean(false)) {
-                throw new TokenizerFormatException(String.format(
-                        "%s: added token %s has single_word true, which is not supported", where,
-                        ByteLevelBpeTokenizer.quote(content)));
-            }
-            // lstrip / rstrip would let the token swallow the white space beside it, which the BERT pre-tokenizer
-            // drops anyway: they cannot change the ids, so they are accepted and ignored.
-            tokens.add(new AddedToken(content, token.get("id").intValue(), token.path("special").asBoolean(false),
-                    token.path("normalized").asBoolean(!token.path("special").asBoolean(false))));
-        }
-        return tokens;
+        // lstrip / rstrip would let a token swallow the white space beside it, which the BERT pre-tokenizer drops
+        // anyway: they cannot change the ids, so they are accepted and ignored
+        return HuggingFaceTokenizerJson.addedTokens(array, where, (token, content, id) -> {
+            boolean special = token.path("special").asBoolean(false);
+            return new AddedToken(content, id, special, token.path("normalized").asBoolean(!special));
+        });
     }
 
     /** TemplateProcessing, BertProcessing, or none (no special tokens added). */

@@ -148,12 +148,29 @@ final class HuggingFaceTokenizerJson {
     }
 
     private static List<AddedToken> addedTokensOf(JsonNode array, String where) {
+        return addedTokens(array, where, (token, content, id) -> new AddedToken(content, id,
+                token.path("special").asBoolean(false), token.path("lstrip").asBoolean(false),
+                token.path("rstrip").asBoolean(false)));
+    }
+
+    /** Makes one tokenizer's added token from its JSON object, its checked content and id. */
+    @FunctionalInterface
+    interface AddedTokenOf<T> {
+        T make(JsonNode token, String content, int id);
+    }
+
+    /**
+     * The {@code added_tokens} array of a tokenizer.json (missing or null: none), each entry checked for an integer
+     * id and a content string; {@code single_word} tokens are refused. {@code make} reads the flags its tokenizer
+     * uses. Shared by the byte-level BPE and WordPiece loaders.
+     */
+    static <T> List<T> addedTokens(JsonNode array, String where, AddedTokenOf<T> make) {
         if (array.isMissingNode() || array.isNull()) return List.of();
         if (!array.isArray()) throw new TokenizerFormatException(where + ": added_tokens is not an array");
-        List<AddedToken> tokens = new ArrayList<>();
+        List<T> tokens = new ArrayList<>();
         for (int i = 0; i < array.size(); i++) {
             JsonNode token = array.get(i);
-            if (!token.path("id").canConvertToInt() || !token.path("id").isIntegralNumber()
+            if (!token.path("id").isIntegralNumber() || !token.path("id").canConvertToInt()
                     || !token.path("content").isTextual()) {
                 throw new TokenizerFormatException(String.format(
                         "%s: added_tokens[%d] is %s, expected an object with an integer \"id\" and a \"content\" "
@@ -165,8 +182,7 @@ final class HuggingFaceTokenizerJson {
                         "%s: added token %s has single_word true, which is not supported", where,
                         ByteLevelBpeTokenizer.quote(content)));
             }
-            tokens.add(new AddedToken(content, token.get("id").intValue(), token.path("special").asBoolean(false),
-                    token.path("lstrip").asBoolean(false), token.path("rstrip").asBoolean(false)));
+            tokens.add(make.make(token, content, token.get("id").intValue()));
         }
         return tokens;
     }
