@@ -132,34 +132,39 @@ public final class Activations {
             });
             return out;
         }
-        // t = tanh(u) is kept for the backward, which then needs no transcendental function at all
-        INDArray tanhs = Autograd.temp(out.dtype(), x.shape());
-        Chunks.map(x.value(), tanhs, (v, n) -> System.arraycopy(geluTanhInner(v, n, precise), 0, v, 0, n));
-        Chunks.zip(x.value(), tanhs, out.value(), (v, t, n) -> {
-            for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + t[i]);
-        }, (v, t, n) -> {
-            for (int i = 0; i < n; i++) v[i] *= 0.5f * (1 + t[i]);
+        // s = 1 + tanh(u) is kept for the backward, which then needs no transcendental function at all. It is kept
+        // rather than tanh(u) itself: where tanh(u) is near -1 (the negative tail), 1 + tanh(u) computed from a
+        // float32 tanh would lose most of its digits, and both passes need exactly that difference
+        INDArray onePlusTanh = Autograd.temp(out.dtype(), x.shape());
+        Chunks.map(x.value(), onePlusTanh, (v, n) -> {
+            double[] t = geluTanhInner(v, n, precise);
+            for (int i = 0; i < n; i++) v[i] = 1 + t[i];
+        });
+        Chunks.zip(x.value(), onePlusTanh, out.value(), (v, p, n) -> {
+            for (int i = 0; i < n; i++) v[i] *= 0.5 * p[i];
+        }, (v, p, n) -> {
+            for (int i = 0; i < n; i++) v[i] *= 0.5f * p[i];
         });
         Node node = Autograd.record(out, "gelu_tanh", g -> {
-            // with u = √(2/π)(x + c·x³), t = tanh(u):
-            // d/dx = ½(1 + t) + ½x(1 - t²)·√(2/π)(1 + 3c·x²)
+            // with u = √(2/π)(x + c·x³), t = tanh(u), s = 1 + t, so that 1 - t² = s·(2 - s):
+            // d/dx = ½s + ½x·s·(2 - s)·√(2/π)(1 + 3c·x²)
             INDArray gx = temp(g);
-            float s = (float) SQRT_2_OVER_PI;
+            float r = (float) SQRT_2_OVER_PI;
             float c3 = (float) (3 * GELU_TANH_C);
-            Chunks.zip3(g, x.value(), tanhs, gx, (gg, v, t, n) -> {
+            Chunks.zip3(g, x.value(), onePlusTanh, gx, (gg, v, p, n) -> {
                 for (int i = 0; i < n; i++) {
                     double du = SQRT_2_OVER_PI * (1 + 3 * GELU_TANH_C * v[i] * v[i]);
-                    gg[i] *= 0.5 * (1 + t[i]) + 0.5 * v[i] * (1 - t[i] * t[i]) * du;
+                    gg[i] *= 0.5 * p[i] + 0.5 * v[i] * p[i] * (2 - p[i]) * du;
                 }
-            }, (gg, v, t, n) -> {
+            }, (gg, v, p, n) -> {
                 for (int i = 0; i < n; i++) {
-                    float du = s * (1 + c3 * v[i] * v[i]);
-                    gg[i] *= 0.5f * (1 + t[i]) + 0.5f * v[i] * (1 - t[i] * t[i]) * du;
+                    float du = r * (1 + c3 * v[i] * v[i]);
+                    gg[i] *= 0.5f * p[i] + 0.5f * v[i] * p[i] * (2 - p[i]) * du;
                 }
             });
             Autograd.accumulate(x, gx, true);
         }, x);
-        Autograd.saveOrRelease(node, tanhs);
+        Autograd.saveOrRelease(node, onePlusTanh);
         return out;
     }
 
