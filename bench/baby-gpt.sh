@@ -22,11 +22,11 @@ fi
 TUNABLES="glibc.malloc.mmap_threshold=33554432:glibc.malloc.trim_threshold=17179869184"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for round in 1 2; do
-    env ${CORE:+OPENBLAS_CORETYPE=$CORE} java -XX:+UseParallelGC -cp "$CP" io.carpathia.bench.BabyGptStepProbe "$STEPS" \
+    env ${CORE:+OPENBLAS_CORETYPE=$CORE} java -XX:+UseParallelGC --add-modules jdk.incubator.vector -cp "$CP" io.carpathia.bench.BabyGptStepProbe "$STEPS" \
         | grep carpathia
     env -u OPENBLAS_CORETYPE LD_LIBRARY_PATH="$OB_LIB" OPENBLAS_NUM_THREADS=1 GLIBC_TUNABLES="$TUNABLES" \
         /usr/bin/python3 bench/baby_gpt_torch.py "$STEPS"
-    env ${CORE:+OPENBLAS_CORETYPE=$CORE} java -XX:+UseParallelGC -cp "$CP" io.carpathia.bench.BabyGptGenerateProbe 30 \
+    env ${CORE:+OPENBLAS_CORETYPE=$CORE} java -XX:+UseParallelGC --add-modules jdk.incubator.vector -cp "$CP" io.carpathia.bench.BabyGptGenerateProbe 30 \
         | grep carpathia
     env -u OPENBLAS_CORETYPE LD_LIBRARY_PATH="$OB_LIB" OPENBLAS_NUM_THREADS=1 GLIBC_TUNABLES="$TUNABLES" \
         PYTHONPATH=bench /usr/bin/python3 bench/baby_gpt_generate_torch.py 30

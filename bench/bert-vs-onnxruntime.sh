@@ -17,7 +17,7 @@ fi
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 for threads in 1 2; do
     env ${CORE:+OPENBLAS_CORETYPE=$CORE} OPENBLAS_NUM_THREADS=$threads OMP_NUM_THREADS=$threads \
-        java -Xmx4g -XX:+UseParallelGC -Dcarpathia.threads=$threads -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+        java -Xmx4g -XX:+UseParallelGC --add-modules jdk.incubator.vector -Dcarpathia.threads=$threads -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
         -cp "$CP" io.carpathia.test.bert.BertInferenceBenchmark "$threads" "$ROUNDS" | grep '^{'
 done
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -53,7 +53,7 @@ JAVA_CP="$ROOT/test/target/classes:$(cat "$CLASSPATH_FILE")"
 
 # the JVM as the carpathia launcher starts it
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-JAVA_FLAGS=(-Xss8m -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn)
+JAVA_FLAGS=(-Xss8m -XX:+UseParallelGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn --add-modules jdk.incubator.vector)
 if "$JAVA" --enable-native-access=ALL-UNNAMED -version >/dev/null 2>&1; then
     JAVA_FLAGS+=(--enable-native-access=ALL-UNNAMED)
 fi

@@ -66,7 +66,7 @@ def main():
     je, te = env.get("carpathia", {}), env.get("torch", {})
     lines.append(f"Carpathia: {je.get('java', '?')}, ND4J {je.get('nd4j', '?')}, BLAS {je.get('blas', '?')}, "
                  f"kernel core in use {'/'.join(java_cores) or '?'} (OPENBLAS_CORETYPE={je.get('OPENBLAS_CORETYPE')}), "
-                 f"BLAS threads {je.get('blas_threads', '?')}, engine threads {je.get('engine_threads', '?')}")
+                 f"BLAS threads {je.get('blas_threads', '?')}, engine threads {je.get('engine_threads', '?')}, float row kernels {je.get('float_row_kernels', '?')}")
     lines.append(f"PyTorch:   torch {te.get('torch', '?')} (python {te.get('python', '?')}), {te.get('blas', '?')}, "
                  f"core {te.get('blas_core', '?')} (OPENBLAS_CORETYPE={te.get('OPENBLAS_CORETYPE')}), BLAS threads "
                  f"{te.get('blas_threads', '?')}, torch threads {te.get('torch_threads', '?')}, "

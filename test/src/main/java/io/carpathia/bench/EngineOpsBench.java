@@ -294,6 +294,7 @@ public final class EngineOpsBench {
         env.put("OPENBLAS_CORETYPE", coretype == null ? "(unset: OpenBLAS detects the core)" : coretype);
         env.put("blas_libraries", loadedLibraries("openblas"));
         env.put("engine_threads", Parallel.THREADS);
+        env.put("float_row_kernels", io.carpathia.engine.cpu.FloatRows.implementation());
         env.put("cpu_cores", Runtime.getRuntime().availableProcessors());
         return env;
     }

@@ -6,6 +6,7 @@ import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.FloatRows;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
 import io.carpathia.engine.cpu.Rows;
@@ -162,6 +163,23 @@ public final class Attention {
         if (tk == 0) return;
         Native.View vp = Native.view(p);
         boolean precise = p.dataType() == DataType.DOUBLE;
+        if (vp.isFloat()) {
+            // float32 scores: rows in float[], as PyTorch computes them (see FloatRows)
+            Parallel.forRange((h1 - h0) * tq, rowGrain(tk), (from, to) -> {
+                float[] row = new float[tk];
+                for (long r = from; r < to; r++) {
+                    long h = h0 + r / tq;
+                    int i = (int) (r % tq);
+                    long off = base + r * tk;
+                    int visible = causal ? Math.min(i + 1, tk) : tk;
+                    vp.loadFloats(off, visible, row, 0);
+                    if (mask != null) mask.addRow(h, i, row, visible);
+                    softmaxRow(row, visible, tk);
+                    vp.storeFloats(row, 0, tk, off);
+                }
+            });
+            return;
+        }
         Parallel.forRange((h1 - h0) * tq, rowGrain(tk), (from, to) -> {
             double[] row = new double[tk];
             for (long r = from; r < to; r++) {
@@ -183,6 +201,20 @@ public final class Attention {
         if (tk == 0) return;
         Native.View vp = Native.view(probs);
         Native.View vds = Native.view(ds);
+        if (vp.isFloat() && vds.isFloat()) {
+            Parallel.forRange(rows, rowGrain(tk), (from, to) -> {
+                float[] pRow = new float[tk];
+                float[] dRow = new float[tk];
+                for (long r = from; r < to; r++) {
+                    vp.loadFloats(pBase + r * tk, tk, pRow, 0);
+                    vds.loadFloats(dsBase + r * tk, tk, dRow, 0);
+                    float dot = (float) FloatRows.dot(dRow, pRow, tk);
+                    for (int j = 0; j < tk; j++) dRow[j] = pRow[j] * (dRow[j] - dot);
+                    vds.storeFloats(dRow, 0, tk, dsBase + r * tk);
+                }
+            });
+            return;
+        }
         Parallel.forRange(rows, rowGrain(tk), (from, to) -> {
             double[] pRow = new double[tk];
             double[] dRow = new double[tk];
@@ -212,6 +244,18 @@ public final class Attention {
         double inv = 1 / Rows.sum(row, visible);
         for (int j = 0; j < visible; j++) row[j] *= inv;
         Arrays.fill(row, visible, tk, 0);
+    }
+
+    /** As {@link #softmaxRow(double[], int, int, boolean)} on a float32 row, by {@link FloatRows}. */
+    static void softmaxRow(float[] row, int visible, int tk) {
+        float max = FloatRows.max(row, visible);
+        if (max == Float.NEGATIVE_INFINITY) {
+            Arrays.fill(row, 0, tk, 0f);
+            return;
+        }
+        double sum = FloatRows.expShifted(row, visible, max);
+        FloatRows.scale(row, visible, (float) (1 / sum));
+        Arrays.fill(row, visible, tk, 0f);
     }
 
     /** Rows per piece of parallel work: about {@link Chunks#GRAIN} values. */
@@ -319,17 +363,34 @@ public final class Attention {
 
         /** row[0..n) += mask[h, i, 0..n), h the flat index over the batch dimensions. */
         void addRow(long h, int i, double[] row, int n) {
-            long off = (long) i * rowStride;
-            for (int dim = batchShape.length - 1; dim >= 0; dim--) {
-                off += (h % batchShape[dim]) * strides[dim];
-                h /= batchShape[dim];
-            }
+            long off = offset(h, i);
             if (colStride == 0) {
                 double m = view.get(off);
                 for (int j = 0; j < n; j++) row[j] += m;
             } else {
                 for (int j = 0; j < n; j++) row[j] += view.get(off + j);
             }
+        }
+
+        /** As {@link #addRow(long, int, double[], int)} on a float32 row. */
+        void addRow(long h, int i, float[] row, int n) {
+            long off = offset(h, i);
+            if (colStride == 0) {
+                float m = (float) view.get(off);
+                for (int j = 0; j < n; j++) row[j] += m;
+            } else {
+                for (int j = 0; j < n; j++) row[j] += (float) view.get(off + j);
+            }
+        }
+
+        /** Where row i of the mask for flat batch index h starts. */
+        private long offset(long h, int i) {
+            long off = (long) i * rowStride;
+            for (int dim = batchShape.length - 1; dim >= 0; dim--) {
+                off += (h % batchShape[dim]) * strides[dim];
+                h /= batchShape[dim];
+            }
+            return off;
         }
     }
 }

@@ -6,6 +6,7 @@ import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.FloatRows;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
 import io.carpathia.engine.cpu.Rows;
@@ -80,7 +81,27 @@ public final class Losses {
         Native.View vlse = keep ? Native.view(logSumExp) : null;
         double[] loss = new double[rows];
         Native.View vz = Native.view(logits.value());
-        Parallel.forRange(rows, grain(c), (from, to) -> {
+        // float32 logits: rows in float[], reduced and exponentiated by FloatRows (as PyTorch, in float32)
+        boolean f32 = vz.isFloat();
+        if (f32) Parallel.forRange(rows, grain(c), (from, to) -> {
+            float[] z = new float[c];
+            for (int r = (int) from; r < to; r++) {
+                long t = targets[r];
+                if (t == ignoreIndex) {
+                    if (vlse != null) vlse.set(r, 0);
+                    continue;
+                }
+                vz.loadFloats((long) r * c, c, z, 0);
+                float max = FloatRows.max(z, c);
+                double sumZ = eps == 0 ? 0 : FloatRows.sum(z, c);
+                double zt = z[(int) t];
+                double lse = max + Math.log(FloatRows.expShifted(z, c, max));
+                double nll = lse - zt;
+                loss[r] = eps == 0 ? nll : (1 - eps) * nll + eps / c * (c * lse - sumZ);
+                if (vlse != null) vlse.set(r, lse);
+            }
+        });
+        else Parallel.forRange(rows, grain(c), (from, to) -> {
             double[] z = new double[c];
             for (int r = (int) from; r < to; r++) {
                 long t = targets[r];
@@ -121,7 +142,26 @@ public final class Losses {
             Native.View vg = Native.view(g);
             Native.View vgz = Native.view(gz);
             double scalar = reduction == Reduction.NONE ? 0 : vg.get(0) * (reduction == Reduction.MEAN ? meanScale : 1);
-            Parallel.forRange(rows, grain(c), (from, to) -> {
+            if (f32 && gz.dataType() == DataType.FLOAT) Parallel.forRange(rows, grain(c), (from, to) -> {
+                float[] z = new float[c];
+                for (int r = (int) from; r < to; r++) {
+                    long t = targets[r];
+                    if (t == ignoreIndex) {
+                        Arrays.fill(z, 0);
+                    } else {
+                        double share = reduction == Reduction.NONE ? vg.get(r) : scalar;
+                        vz.loadFloats((long) r * c, c, z, 0);
+                        // p = e^(z − max) / Σ e^(z − max), the forward's softmax to the last bit
+                        double sum = FloatRows.expShifted(z, c, FloatRows.max(z, c));
+                        float a = (float) (share / sum);
+                        float b = (float) (share * eps / c);
+                        for (int i = 0; i < c; i++) z[i] = a * z[i] - b;
+                        z[(int) t] -= (float) (share * (1 - eps));
+                    }
+                    vgz.storeFloats(z, 0, c, (long) r * c);
+                }
+            });
+            else Parallel.forRange(rows, grain(c), (from, to) -> {
                 double[] z = new double[c];
                 for (int r = (int) from; r < to; r++) {
                     long t = targets[r];

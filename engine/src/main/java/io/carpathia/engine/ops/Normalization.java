@@ -6,6 +6,7 @@ import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.FloatRows;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
 import io.carpathia.engine.cpu.Rows;
@@ -14,9 +15,24 @@ import java.util.TreeMap;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
-/** Fused layer normalisation over the last dimension: one pass per row forward, one per row backward. */
+/**
+ * Fused layer normalisation over the last dimension: one pass per row forward, one per row backward. float64 rows are
+ * computed in double; float32 rows in float32 (as PyTorch does), with their sums by {@link FloatRows} and the
+ * weight and bias gradients gathered in float over at most {@value #FOLD_ROWS} rows before they are added up in
+ * double.
+ */
 public final class Normalization {
     private Normalization() {}
+
+    /**
+     * Rows shorter than this stay in double even in float32: vectors gain them nothing, and the shortest are where
+     * float32 would lose digits (with C = 2 the output is ±1 whatever x, and x's gradient cancels to the size of
+     * eps).
+     */
+    private static final int MIN_FLOAT_ROW = 32;
+
+    /** Rows whose weight and bias gradients are summed in float32 before they join the double totals. */
+    private static final int FOLD_ROWS = 32;
 
     /**
      * (x - mean) / sqrt(var + eps) · weight + bias over the last dim; weight and bias [C] may be null. The variance
@@ -46,7 +62,35 @@ public final class Normalization {
         Native.View vy = Native.view(out.value());
         Native.View vMean = keep ? Native.view(mean) : null;
         Native.View vRstd = keep ? Native.view(rstd) : null;
-        Parallel.forRange(rows, grain(c), (from, to) -> {
+        boolean f32 = c >= MIN_FLOAT_ROW && isFloat(x) && out.value().dataType() == DataType.FLOAT
+                && (weight == null || isFloat(weight)) && (bias == null || isFloat(bias));
+        float[] wf = f32 && weight != null ? weight.toFloatArray() : null;
+        float[] bf = f32 && bias != null ? bias.toFloatArray() : null;
+        if (f32) Parallel.forRange(rows, grain(c), (from, to) -> {
+            float[] row = new float[c];
+            for (long r = from; r < to; r++) {
+                vx.loadFloats(r * c, c, row, 0);
+                double m = FloatRows.sum(row, c) / c;
+                center(row, c, m);
+                // two passes: Σ(x - mean)² loses nothing to cancellation, unlike E[x²] - mean²
+                float s = (float) (1 / Math.sqrt(FloatRows.dot(row, row, c) / c + eps));
+                if (wf != null && bf != null) {
+                    for (int i = 0; i < c; i++) row[i] = row[i] * s * wf[i] + bf[i];
+                } else if (wf != null) {
+                    for (int i = 0; i < c; i++) row[i] = row[i] * s * wf[i];
+                } else if (bf != null) {
+                    for (int i = 0; i < c; i++) row[i] = row[i] * s + bf[i];
+                } else {
+                    for (int i = 0; i < c; i++) row[i] *= s;
+                }
+                vy.storeFloats(row, 0, c, r * c);
+                if (vMean != null) {
+                    vMean.set(r, m);
+                    vRstd.set(r, s);
+                }
+            }
+        });
+        else Parallel.forRange(rows, grain(c), (from, to) -> {
             double[] row = new double[c];
             for (long r = from; r < to; r++) {
                 vx.load(r * c, c, row, 0);
@@ -78,7 +122,41 @@ public final class Normalization {
             Native.View vgx = needX ? Native.view(gx) : null;
             // per-piece partial sums of dw and db, added up in piece order so the result is reproducible
             Map<Long, double[][]> partials = new TreeMap<>();
-            Parallel.forRange(rows, grain(c), (from, to) -> {
+            if (f32 && g.dataType() == DataType.FLOAT) Parallel.forRange(rows, grain(c), (from, to) -> {
+                float[] xhat = new float[c];
+                float[] dxhat = new float[c];
+                float[] dwf = needW ? new float[c] : null;
+                float[] dbf = needB ? new float[c] : null;
+                double[] dw = needW ? new double[c] : null;
+                double[] db = needB ? new double[c] : null;
+                int folded = 0;
+                for (long r = from; r < to; r++) {
+                    vx.loadFloats(r * c, c, xhat, 0);
+                    vg.loadFloats(r * c, c, dxhat, 0); // g for now; g·w below
+                    center(xhat, c, vMean.get(r));
+                    float s = (float) vRstd.get(r);
+                    for (int i = 0; i < c; i++) xhat[i] *= s;
+                    if (dwf != null) for (int i = 0; i < c; i++) dwf[i] += dxhat[i] * xhat[i];
+                    if (dbf != null) for (int i = 0; i < c; i++) dbf[i] += dxhat[i];
+                    if (++folded == FOLD_ROWS || r == to - 1) {
+                        fold(dwf, dw);
+                        fold(dbf, db);
+                        folded = 0;
+                    }
+                    if (vgx == null) continue;
+                    if (wf != null) for (int i = 0; i < c; i++) dxhat[i] *= wf[i];
+                    float meanDxhat = (float) (FloatRows.sum(dxhat, c) / c);
+                    float meanDxhatXhat = (float) (FloatRows.dot(dxhat, xhat, c) / c);
+                    for (int i = 0; i < c; i++) dxhat[i] = s * (dxhat[i] - meanDxhat - xhat[i] * meanDxhatXhat);
+                    vgx.storeFloats(dxhat, 0, c, r * c);
+                }
+                if (needW || needB) {
+                    synchronized (partials) {
+                        partials.put(from, new double[][] {dw, db});
+                    }
+                }
+            });
+            else Parallel.forRange(rows, grain(c), (from, to) -> {
                 double[] xhat = new double[c];
                 double[] dxhat = new double[c];
                 double[] dw = needW ? new double[c] : null;
@@ -113,6 +191,29 @@ public final class Normalization {
             Autograd.saveOrRelease(node, rstd);
         }
         return out;
+    }
+
+    private static boolean isFloat(Tensor t) {
+        return t.value().dataType() == DataType.FLOAT;
+    }
+
+    /**
+     * row[i] −= mean in float32, the mean taken as a float plus a float remainder: x − hi is exact for the x near
+     * the mean, so a large mean (say 100, spread 5) costs the centred values no digits.
+     */
+    private static void center(float[] row, int c, double mean) {
+        float hi = (float) mean;
+        float lo = (float) (mean - hi);
+        for (int i = 0; i < c; i++) row[i] = (row[i] - hi) - lo;
+    }
+
+    /** total += part, then part = 0 (part may be null: nothing to do). */
+    private static void fold(float[] part, double[] total) {
+        if (part == null) return;
+        for (int i = 0; i < part.length; i++) {
+            total[i] += part[i];
+            part[i] = 0;
+        }
     }
 
     private static void checkAffine(String name, Tensor t, int c, long[] xs) {

@@ -4,6 +4,7 @@ import io.carpathia.engine.Shapes;
 import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.FloatRows;
 import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.cpu.Parallel;
 import io.carpathia.engine.cpu.Rows;
@@ -17,8 +18,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * inner index) is n values {@code inner} apart. The kernels work on blocks of lanes: for one outer index, the n × w
  * values of w neighbouring lanes are loaded into a {@code double[]} laid out [n][w] (one bulk load when the block
  * covers all of inner, as it always does for the last dimension), so the inner loops run along w contiguous values.
- * Arithmetic is in double whatever the storage type; the exponentials of a whole block are taken at once (vectorised
- * for float32, see {@link Rows#exp}).
+ * Arithmetic is in double; the exponentials of a whole block are taken at once (vectorised for float32, see
+ * {@link Rows#exp}).
+ *
+ * <p>float32 tensors along their last dimension — nearly every softmax in a model — take a faster path: each row is
+ * copied as it is into a {@code float[]} and reduced and exponentiated by {@link FloatRows}, as PyTorch computes it
+ * in float32.
  */
 public final class Softmax {
     private Softmax() {}
@@ -35,19 +40,35 @@ public final class Softmax {
         DataType dt = Autograd.floatType(x);
         boolean precise = dt == DataType.DOUBLE;
         Tensor out = Autograd.result(dt, x.shape());
-        lanes.runBlocks(x.value(), null, out.value(), (v, unused, w, n) -> {
-            // an all -inf lane gives -inf - (-inf) = NaN here, as in PyTorch
-            for (int j = 0; j < w; j++) add(v, j, w, n, -laneMax(v, j, w, n));
-            Rows.exp(v, n * w, precise);            // the whole block at once
-            for (int j = 0; j < w; j++) scale(v, j, w, n, 1 / laneSum(v, j, w, n));
-        });
+        boolean rows = lanes.floatRows(x.value(), out.value());
+        if (rows) {
+            lanes.runRows(x.value(), null, out.value(), (v, unused, n) -> {
+                // an all -inf row gives -inf - (-inf) = NaN here, as in PyTorch
+                double sum = FloatRows.expShifted(v, n, FloatRows.max(v, n));
+                FloatRows.scale(v, n, (float) (1 / sum));
+            });
+        } else {
+            lanes.runBlocks(x.value(), null, out.value(), (v, unused, w, n) -> {
+                // an all -inf lane gives -inf - (-inf) = NaN here, as in PyTorch
+                for (int j = 0; j < w; j++) add(v, j, w, n, -laneMax(v, j, w, n));
+                Rows.exp(v, n * w, precise);            // the whole block at once
+                for (int j = 0; j < w; j++) scale(v, j, w, n, 1 / laneSum(v, j, w, n));
+            });
+        }
         Autograd.record(out, "softmax", g -> {
             // y = softmax(x):  dx_i = y_i · (g_i − Σ_j g_j·y_j)
             INDArray gx = Autograd.temp(dt, x.shape());
-            lanes.run(g, out.value(), gx, (gy, y, off, stride, n) -> {
-                double dot = laneDot(gy, y, off, stride, n);
-                for (int i = 0, p = off; i < n; i++, p += stride) gy[p] = y[p] * (gy[p] - dot);
-            });
+            if (rows && lanes.floatRows(g)) {
+                lanes.runRows(g, out.value(), gx, (gy, y, n) -> {
+                    float dot = (float) FloatRows.dot(gy, y, n);
+                    for (int i = 0; i < n; i++) gy[i] = y[i] * (gy[i] - dot);
+                });
+            } else {
+                lanes.run(g, out.value(), gx, (gy, y, off, stride, n) -> {
+                    double dot = laneDot(gy, y, off, stride, n);
+                    for (int i = 0, p = off; i < n; i++, p += stride) gy[p] = y[p] * (gy[p] - dot);
+                });
+            }
             Autograd.accumulate(x, gx, true);
         }, x);
         return out;
@@ -59,24 +80,43 @@ public final class Softmax {
         DataType dt = Autograd.floatType(x);
         boolean precise = dt == DataType.DOUBLE;
         Tensor out = Autograd.result(dt, x.shape());
-        lanes.runBlocks(x.value(), null, out.value(), (v, unused, w, n) -> {
-            for (int j = 0; j < w; j++) add(v, j, w, n, -laneMax(v, j, w, n));
-            double[] e = Chunks.scratch(n * w);
-            System.arraycopy(v, 0, e, 0, n * w);
-            Rows.exp(e, n * w, precise);
-            // log Σ e^x = max + log Σ e^(x - max), and v holds x - max already
-            for (int j = 0; j < w; j++) add(v, j, w, n, -Math.log(laneSum(e, j, w, n)));
-        });
+        boolean rows = lanes.floatRows(x.value(), out.value());
+        if (rows) {
+            lanes.runRows(x.value(), null, out.value(), (v, e, n) -> {
+                float max = FloatRows.max(v, n);
+                System.arraycopy(v, 0, e, 0, n);
+                // log Σ e^x = max + log Σ e^(x - max); subtracted in two steps, so a small result keeps its digits
+                float logSum = (float) Math.log(FloatRows.expShifted(e, n, max));
+                for (int i = 0; i < n; i++) v[i] = (v[i] - max) - logSum;
+            });
+        } else {
+            lanes.runBlocks(x.value(), null, out.value(), (v, unused, w, n) -> {
+                for (int j = 0; j < w; j++) add(v, j, w, n, -laneMax(v, j, w, n));
+                double[] e = Chunks.scratch(n * w);
+                System.arraycopy(v, 0, e, 0, n * w);
+                Rows.exp(e, n * w, precise);
+                // log Σ e^x = max + log Σ e^(x - max), and v holds x - max already
+                for (int j = 0; j < w; j++) add(v, j, w, n, -Math.log(laneSum(e, j, w, n)));
+            });
+        }
         Autograd.record(out, "logSoftmax", g -> {
             // y = log softmax(x), so softmax = e^y:  dx_i = g_i − e^(y_i) · Σ_j g_j
             INDArray gx = Autograd.temp(dt, x.shape());
-            lanes.runBlocks(g, out.value(), gx, (gy, y, w, n) -> {
-                Rows.exp(y, n * w, precise);        // y's block is a loaded copy: it becomes the softmax
-                for (int j = 0; j < w; j++) {
-                    double sum = laneSum(gy, j, w, n);
-                    for (int i = 0, p = j; i < n; i++, p += w) gy[p] -= y[p] * sum;
-                }
-            });
+            if (rows && lanes.floatRows(g)) {
+                lanes.runRows(g, out.value(), gx, (gy, y, n) -> {
+                    float sum = (float) FloatRows.sum(gy, n);
+                    FloatRows.expShifted(y, n, 0f);     // y's row is a loaded copy: it becomes the softmax
+                    for (int i = 0; i < n; i++) gy[i] -= y[i] * sum;
+                });
+            } else {
+                lanes.runBlocks(g, out.value(), gx, (gy, y, w, n) -> {
+                    Rows.exp(y, n * w, precise);        // y's block is a loaded copy: it becomes the softmax
+                    for (int j = 0; j < w; j++) {
+                        double sum = laneSum(gy, j, w, n);
+                        for (int i = 0, p = j; i < n; i++, p += w) gy[p] -= y[p] * sum;
+                    }
+                });
+            }
             Autograd.accumulate(x, gx, true);
         }, x);
         return out;
@@ -132,6 +172,15 @@ public final class Softmax {
         void apply(double[] a, double[] b, int w, int n);
     }
 
+    /**
+     * The arithmetic on one contiguous float32 row of n values in {@code a} (loaded, and overwritten with the
+     * result) and {@code b} (a second operand's row when one is given, else a scratch row of n).
+     */
+    @FunctionalInterface
+    interface FloatRowOp {
+        void apply(float[] a, float[] b, int n);
+    }
+
     /** The lanes of a tensor along one dimension, and the block loop over them. */
     static final class Lanes {
         final long outer;
@@ -167,6 +216,36 @@ public final class Softmax {
         void run(INDArray a, INDArray b, INDArray out, LaneOp op) {
             runBlocks(a, b, out, (ba, bb, w, len) -> {
                 for (int j = 0; j < w; j++) op.apply(ba, bb, j, w, len);
+            });
+        }
+
+        /** True when the lanes are contiguous rows (the last dimension) and every array given holds float32. */
+        boolean floatRows(INDArray... arrays) {
+            if (inner != 1) return false;
+            for (INDArray a : arrays) {
+                if (a.dataType() != DataType.FLOAT) return false;
+            }
+            return true;
+        }
+
+        /**
+         * For every row: copies {@code a}'s (and {@code b}'s when given) into float arrays, applies {@code op} and
+         * stores the first into {@code out}. Only when {@link #floatRows} holds for all three.
+         */
+        void runRows(INDArray a, INDArray b, INDArray out, FloatRowOp op) {
+            if (n == 0 || outer == 0) return;
+            Native.View va = Native.view(a);
+            Native.View vb = b == null ? null : Native.view(b);
+            Native.View vo = Native.view(out);
+            Parallel.forRange(outer, Math.max(1, Chunks.GRAIN / n), (from, to) -> {
+                float[] bufA = new float[n];
+                float[] bufB = new float[n];
+                for (long r = from; r < to; r++) {
+                    va.loadFloats(r * n, n, bufA, 0);
+                    if (vb != null) vb.loadFloats(r * n, n, bufB, 0);
+                    op.apply(bufA, bufB, n);
+                    vo.storeFloats(bufA, 0, n, r * n);
+                }
             });
         }
 

@@ -63,7 +63,9 @@ class Float32PathTest {
         }
         check(in -> in.get(0).mul(5).softmax(-1), seed, shape);
         long c = shape[shape.length - 1];
-        check(in -> Normalization.layerNorm(in.get(0).mul(3).add(1), in.get(1), in.get(2), 1e-5), seed, shape,
+        // x itself, not a float32-rounded transform of it: with two or three values per row the statistics are
+        // ill-conditioned (x1 ≈ x2 leaves only eps), and a rounding of the input alone would move the result
+        check(in -> Normalization.layerNorm(in.get(0), in.get(1), in.get(2), 1e-5), seed, shape,
                 new long[] {c}, new long[] {c});
     }
 
