@@ -12,7 +12,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * with {@link #save} and go back to the pool when the graph is freed.
  */
 public final class Node {
-    /** The backward of one op: receives d(loss)/d(output) with the output's shape. */
+    /**
+     * The backward of one op: receives d(loss)/d(output) with the output's shape. It only reads that array: it may be
+     * the caller's own (see {@link Tensor#backward(Tensor)}).
+     */
     @FunctionalInterface
     public interface Backward {
         void apply(INDArray gradOutput);

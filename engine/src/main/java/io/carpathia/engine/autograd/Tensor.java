@@ -368,30 +368,49 @@ public final class Tensor {
             throw new ShapeException("backward: gradient of shape " + Shapes.str(gradOutput.shape())
                     + " for a tensor of shape " + Shapes.str(shape()));
         }
+        INDArray given = gradOutput.value();
+        if (node != null && grad == null && !retainGrad && given.dataType() == dtype() && Native.isDense(given)) {
+            // the backward functions only read the gradient they are given: the caller's array serves as it is
+            backwardFrom(given, retainGraph, true);
+            return;
+        }
         INDArray seed = ArrayPool.acquire(dtype(), shape());
-        Native.copy(gradOutput.value(), seed);
-        backwardFrom(seed, retainGraph);
+        Native.copy(given, seed);
+        backwardFrom(seed, retainGraph, false);
     }
 
     private void backwardFrom(INDArray seed, boolean retainGraph) {
+        backwardFrom(seed, retainGraph, false);
+    }
+
+    /** {@code borrowed}: the seed is the caller's array, used as this tensor's gradient but never released. */
+    private void backwardFrom(INDArray seed, boolean retainGraph, boolean borrowed) {
         if (!requiresGrad) {
-            ArrayPool.release(seed);
+            if (!borrowed) ArrayPool.release(seed);
             throw new AutogradException("backward() on a tensor that does not require grad" + describe()
                     + ": no input of the ops that made it requires grad (set requiresGrad(true) on your "
                     + "parameters), or it was computed under GradMode.off()");
         }
         List<Tensor> order = topologicalOrder(this);
-        accumulate(seed, true);
-        for (int i = order.size() - 1; i >= 0; i--) {
-            Tensor t = order.get(i);
-            INDArray g = t.grad;
-            if (g == null) continue; // no path from the root reached it with a gradient
-            t.node.run(g);
-            if (!t.retainGrad) {
-                ArrayPool.release(g);
-                t.grad = null;
+        if (borrowed) {
+            grad = seed;
+        } else {
+            accumulate(seed, true);
+        }
+        try {
+            for (int i = order.size() - 1; i >= 0; i--) {
+                Tensor t = order.get(i);
+                INDArray g = t.grad;
+                if (g == null) continue; // no path from the root reached it with a gradient
+                t.node.run(g);
+                if (!t.retainGrad) {
+                    if (g != seed || !borrowed) ArrayPool.release(g);
+                    t.grad = null;
+                }
+                if (!retainGraph) t.node.free();
             }
-            if (!retainGraph) t.node.free();
+        } finally {
+            if (borrowed && grad == seed) grad = null; // an op failed before the root's gradient was used up
         }
     }
 

@@ -20,6 +20,11 @@ public final class Chunks {
 
     /** Elements per chunk: large enough to amortise the call, small enough to stay in L1/L2. */
     public static final int CHUNK = 4096;
+    /**
+     * Elements per chunk in the float32 loops, whose arithmetic is a few instructions per vector: the three chunks
+     * a binary kernel holds then fit L1 (measured: 1,024 floats run an add over 786K elements 20% faster than 4,096).
+     */
+    static final int FLOAT_CHUNK = 1024;
     /** Below this many elements a loop stays on one thread. */
     public static final long GRAIN = 1 << 15;
 
@@ -119,9 +124,9 @@ public final class Chunks {
         Native.View vo = Native.view(out);
         if (allFloat(src, out)) {
             Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-                float[] buf = Scratch.floats(0, CHUNK);
-                for (long s = from; s < to; s += CHUNK) {
-                    int n = (int) Math.min(CHUNK, to - s);
+                float[] buf = Scratch.floats(0, FLOAT_CHUNK);
+                for (long s = from; s < to; s += FLOAT_CHUNK) {
+                    int n = (int) Math.min(FLOAT_CHUNK, to - s);
                     os.read(s, n, buf);
                     vo.storeFloats(buf, 0, n, s);
                 }
@@ -173,9 +178,9 @@ public final class Chunks {
         Native.View vx = Native.view(x);
         Native.View vo = Native.view(out);
         Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-            float[] buf = Scratch.floats(0, CHUNK);
-            for (long s = from; s < to; s += CHUNK) {
-                int n = (int) Math.min(CHUNK, to - s);
+            float[] buf = Scratch.floats(0, FLOAT_CHUNK);
+            for (long s = from; s < to; s += FLOAT_CHUNK) {
+                int n = (int) Math.min(FLOAT_CHUNK, to - s);
                 vx.loadFloats(s, n, buf, 0);
                 ff.apply(buf, n);
                 vo.storeFloats(buf, 0, n, s);
@@ -194,10 +199,10 @@ public final class Chunks {
         Operand ob = new Operand(b, shape);
         Native.View vo = Native.view(out);
         Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-            float[] ba = Scratch.floats(0, CHUNK);
-            float[] bb = Scratch.floats(1, CHUNK);
-            for (long s = from; s < to; s += CHUNK) {
-                int n = (int) Math.min(CHUNK, to - s);
+            float[] ba = Scratch.floats(0, FLOAT_CHUNK);
+            float[] bb = Scratch.floats(1, FLOAT_CHUNK);
+            for (long s = from; s < to; s += FLOAT_CHUNK) {
+                int n = (int) Math.min(FLOAT_CHUNK, to - s);
                 oa.read(s, n, ba);
                 ob.read(s, n, bb);
                 ff.apply(ba, bb, n);
@@ -218,11 +223,11 @@ public final class Chunks {
         Operand oc = new Operand(c, shape);
         Native.View vo = Native.view(out);
         Parallel.forRange(vo.length, GRAIN, (from, to) -> {
-            float[] ba = Scratch.floats(0, CHUNK);
-            float[] bb = Scratch.floats(1, CHUNK);
-            float[] bc = Scratch.floats(2, CHUNK);
-            for (long s = from; s < to; s += CHUNK) {
-                int n = (int) Math.min(CHUNK, to - s);
+            float[] ba = Scratch.floats(0, FLOAT_CHUNK);
+            float[] bb = Scratch.floats(1, FLOAT_CHUNK);
+            float[] bc = Scratch.floats(2, FLOAT_CHUNK);
+            for (long s = from; s < to; s += FLOAT_CHUNK) {
+                int n = (int) Math.min(FLOAT_CHUNK, to - s);
                 oa.read(s, n, ba);
                 ob.read(s, n, bb);
                 oc.read(s, n, bc);

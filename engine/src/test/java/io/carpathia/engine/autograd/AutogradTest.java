@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.carpathia.engine.memory.ArrayPool;
 import io.carpathia.engine.memory.Scope;
 import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 class AutogradTest {
 
@@ -79,6 +80,29 @@ class AutogradTest {
         assertThrows(AutogradException.class, y::backward);
         y.backward(Tensor.of(new double[] {1, 2, 3, 4}, 2, 2));
         assertArrayEquals(new double[] {2, 4, 6, 8}, Tensor.of(x.grad()).toDoubleArray(), 1e-6);
+    }
+
+    @Test
+    void theGivenGradientIsReadNotTakenOver() {
+        // backward(g) hands g's own array to the ops (no copy): it must come out unchanged, never go to the pool,
+        // and serve again
+        Tensor a = Tensor.of(new double[] {1, 2, 3, 4}, 2, 2).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+                .requiresGrad(true);
+        Tensor b = Tensor.of(new double[] {5, 6, 7, 8}, 2, 2).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT)
+                .requiresGrad(true);
+        Tensor g = Tensor.of(new double[] {1, -1, 2, -2}, 2, 2).castTo(org.nd4j.linalg.api.buffer.DataType.FLOAT);
+        for (int round = 1; round <= 2; round++) {
+            Tensor y = a.add(b).mul(a);                          // dy/da = 2a + b, dy/db = a
+            y.backward(g);
+            assertNull(y.grad());
+            assertArrayEquals(new double[] {1, -1, 2, -2}, g.toDoubleArray(), 0);
+        }
+        assertArrayEquals(new double[] {2 * 7, -2 * 10, 2 * 2 * 13, -2 * 2 * 16}, Tensor.of(a.grad()).toDoubleArray());
+        assertArrayEquals(new double[] {2, -4, 12, -16}, Tensor.of(b.grad()).toDoubleArray());
+        // a pooled array of g's shape is never g's own
+        INDArray fresh = ArrayPool.acquire(g.dtype(), g.shape());
+        assertFalse(fresh == g.value());
+        ArrayPool.release(fresh);
     }
 
     @Test
