@@ -29,8 +29,9 @@ public final class MatMul {
 
     /**
      * {@code batch} products C_i = alpha · op(A_i) · op(B_i) + beta · C_i whose matrices start {@code i · stride}
-     * elements after the offsets (a stride of 0 reuses one matrix). On the CPU a loop of {@link Blas#gemm} calls in
-     * order of i; on a GPU one strided-batched launch (or, when the C_i overlap, one product after the other).
+     * elements after the offsets (a stride of 0 reuses one matrix). On the CPU {@link Blas#gemmBatch}: the products
+     * spread over the engine's threads, or in order of i when the C_i overlap; on a GPU one strided-batched launch
+     * (or, when the C_i overlap, one product after the other).
      */
     public static void gemmStrided(boolean transA, boolean transB, int m, int n, int k, double alpha,
                                    INDArray a, long offA, long strideA, INDArray b, long offB, long strideB,
@@ -41,10 +42,8 @@ public final class MatMul {
                     strideC, batch);
             return;
         }
-        for (int i = 0; i < batch; i++) {
-            Blas.gemm(transA, transB, m, n, k, alpha, a, offA + i * strideA, b, offB + i * strideB, beta, c,
-                    offC + i * strideC);
-        }
+        Blas.gemmBatch(transA, transB, m, n, k, alpha, a, offA, strideA, b, offB, strideB, beta, c, offC, strideC,
+                batch);
     }
 
     /** The kernels compute float32; an empty inner dimension (C = beta · C) is left to the CPU. */
