@@ -78,6 +78,14 @@ public final class Chunks {
         return Scratch.doubles(3, n);
     }
 
+    /**
+     * A per-thread {@code float[]} of at least {@code n} elements that a float32 kernel may use for intermediates
+     * (none of the arrays the kernel is given).
+     */
+    public static float[] floatScratch(int n) {
+        return Scratch.floats(3, n);
+    }
+
     /** Runs {@code body} over [0, n) chunk by chunk, on several threads when n is large. */
     public static void each(long n, Body body) {
         Parallel.forRange(n, GRAIN, (from, to) -> {

@@ -2,7 +2,7 @@ package io.carpathia.engine.cpu;
 
 /**
  * The reductions and exponentials of float32 row ops (softmax, log-softmax, layer norm, cross-entropy, attention) on
- * rows held in {@code float[]}.
+ * rows held in {@code float[]}, and the exponentials of float32 activations (GELU, tanh, sigmoid, exp) on chunks.
  *
  * <p>The JIT of Java 17 vectorises elementwise loops over arrays, but not reductions (a max, a sum, a dot product)
  * and not exponentials: written as plain loops these cost 0.3–1.2 ns per element, several times what the rest of a
@@ -37,6 +37,9 @@ public final class FloatRows {
          * e^x does in float32); NaN stays NaN.
          */
         double expShifted(float[] x, int n, float shift);
+
+        /** x[i] = tanh(x[i]) in place for i < n. */
+        void tanh(float[] x, int n);
     }
 
     private static final Kernels K = choose();
@@ -86,6 +89,16 @@ public final class FloatRows {
     /** x[i] = e^(x[i] − shift) in place for i < n; returns Σ of the results. */
     public static double expShifted(float[] x, int n, float shift) {
         return K.expShifted(x, n, shift);
+    }
+
+    /** x[i] = e^x[i] in place for i < n (0 below -104, +inf above 88.7, NaN stays NaN). */
+    public static void exp(float[] x, int n) {
+        K.expShifted(x, n, 0f);
+    }
+
+    /** x[i] = tanh(x[i]) in place for i < n, relatively accurate near 0. */
+    public static void tanh(float[] x, int n) {
+        K.tanh(x, n);
     }
 
     /** x[i] *= c for i < n (a plain loop: the JIT vectorises it). */

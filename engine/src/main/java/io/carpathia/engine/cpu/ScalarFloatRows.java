@@ -2,7 +2,7 @@ package io.carpathia.engine.cpu;
 
 /**
  * {@link FloatRows} in plain Java, for JVMs without the Vector API module: reductions with eight partial results,
- * exponentials through {@link SpecialFunctions#exp(double[], int)} on a double copy of the row.
+ * exponentials through {@link SpecialFunctions}' array functions on a double copy of the row.
  */
 final class ScalarFloatRows implements FloatRows.Kernels {
 
@@ -68,7 +68,7 @@ final class ScalarFloatRows implements FloatRows.Kernels {
 
     @Override
     public double expShifted(float[] x, int n, float shift) {
-        double[] e = Scratch.doubles(2, n);   // the slot Chunks.zip3 uses: row ops never run inside its kernels
+        double[] e = new double[n];           // callers run inside chunk kernels: the scratch slots are theirs
         for (int i = 0; i < n; i++) e[i] = (double) x[i] - shift;
         SpecialFunctions.exp(e, n);
         double sum = 0;
@@ -77,5 +77,13 @@ final class ScalarFloatRows implements FloatRows.Kernels {
             sum += e[i];
         }
         return sum;
+    }
+
+    @Override
+    public void tanh(float[] x, int n) {
+        double[] t = new double[n];
+        for (int i = 0; i < n; i++) t[i] = x[i];
+        SpecialFunctions.tanh(t, n);
+        for (int i = 0; i < n; i++) x[i] = (float) t[i];
     }
 }

@@ -86,4 +86,12 @@ final class VectorFloatRows implements FloatRows.Kernels {
         }
         return total;
     }
+
+    @Override
+    public void tanh(float[] x, int n) {
+        int bound = S.loopBound(n);
+        int i = 0;
+        for (; i < bound; i += L) FloatVector.fromArray(S, x, i).lanewise(VectorOperators.TANH).intoArray(x, i);
+        for (; i < n; i++) x[i] = (float) Math.tanh(x[i]);
+    }
 }

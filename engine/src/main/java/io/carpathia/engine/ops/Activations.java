@@ -7,6 +7,7 @@ import io.carpathia.engine.autograd.Autograd;
 import io.carpathia.engine.autograd.Node;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Chunks;
+import io.carpathia.engine.cpu.FloatRows;
 import io.carpathia.engine.cpu.SpecialFunctions;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -30,7 +31,7 @@ public final class Activations {
             } else {
                 SpecialFunctions.tanh(v, n);
             }
-        });
+        }, FloatRows::tanh);
         Autograd.record(out, "tanh", g -> {
             // d tanh(x)/dx = 1 - tanh²(x)
             INDArray gx = temp(g);
@@ -56,6 +57,10 @@ public final class Activations {
                 SpecialFunctions.exp(v, n);
                 for (int i = 0; i < n; i++) v[i] = 1 / (1 + v[i]);
             }
+        }, (v, n) -> {
+            for (int i = 0; i < n; i++) v[i] = -v[i];
+            FloatRows.exp(v, n);
+            for (int i = 0; i < n; i++) v[i] = 1 / (1 + v[i]);
         });
         Autograd.record(out, "sigmoid", g -> {
             // dσ/dx = σ(1 - σ)
@@ -101,6 +106,9 @@ public final class Activations {
             }
             double[] gauss = gaussians(v, n);
             for (int i = 0; i < n; i++) v[i] *= normalCdf(v[i], gauss[i]);
+        }, (v, n) -> {
+            float[] gauss = gaussians(v, n);
+            for (int i = 0; i < n; i++) v[i] *= normalCdf(v[i], gauss[i]);
         });
         Autograd.record(out, "gelu", g -> {
             // d/dx x·Φ(x) = Φ(x) + x·φ(x), φ(x) = e^(-x²/2) / √(2π)
@@ -115,6 +123,10 @@ public final class Activations {
                 }
                 double[] gauss = gaussians(v, n);
                 for (int i = 0; i < n; i++) gg[i] *= normalCdf(v[i], gauss[i]) + v[i] * INV_SQRT_2PI * gauss[i];
+            }, (gg, v, n) -> {
+                float[] gauss = gaussians(v, n);
+                float c = (float) INV_SQRT_2PI;
+                for (int i = 0; i < n; i++) gg[i] *= normalCdf(v[i], gauss[i]) + v[i] * c * gauss[i];
             });
             Autograd.accumulate(x, gx, true);
         }, x);
@@ -129,6 +141,11 @@ public final class Activations {
             Chunks.map(x.value(), out.value(), (v, n) -> {
                 double[] t = geluTanhInner(v, n, precise);
                 for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + t[i]);
+            }, (v, n) -> {
+                float[] s = Chunks.floatScratch(n);
+                System.arraycopy(v, 0, s, 0, n);
+                onePlusTanh(s, n);
+                for (int i = 0; i < n; i++) v[i] *= 0.5f * s[i];
             });
             return out;
         }
@@ -139,7 +156,7 @@ public final class Activations {
         Chunks.map(x.value(), onePlusTanh, (v, n) -> {
             double[] t = geluTanhInner(v, n, precise);
             for (int i = 0; i < n; i++) v[i] = 1 + t[i];
-        });
+        }, Activations::onePlusTanh);
         Chunks.zip(x.value(), onePlusTanh, out.value(), (v, p, n) -> {
             for (int i = 0; i < n; i++) v[i] *= 0.5 * p[i];
         }, (v, p, n) -> {
@@ -182,6 +199,38 @@ public final class Activations {
             SpecialFunctions.tanh(t, n);
         }
         return t;
+    }
+
+    /**
+     * x[i] = 1 + tanh(u), u = √(2/π)(x + c·x³), for a float32 chunk, as 2 / (1 + e^(−2u)): relatively accurate
+     * also in the negative tail, where 1 + a float32 tanh(u) ≈ −1 would keep few digits.
+     */
+    private static void onePlusTanh(float[] x, int n) {
+        float minus2r = (float) (-2 * SQRT_2_OVER_PI);
+        float c = (float) GELU_TANH_C;
+        for (int i = 0; i < n; i++) x[i] = minus2r * (x[i] + c * x[i] * x[i] * x[i]);
+        FloatRows.exp(x, n);
+        for (int i = 0; i < n; i++) x[i] = 2 / (1 + x[i]);
+    }
+
+    /** e^(-x²/2) for a float32 chunk, in the chunk's float scratch array. */
+    private static float[] gaussians(float[] x, int n) {
+        float[] e = Chunks.floatScratch(n);
+        for (int i = 0; i < n; i++) e[i] = -0.5f * x[i] * x[i];
+        FloatRows.exp(e, n);
+        return e;
+    }
+
+    /**
+     * {@link #normalCdf(double, double)} in float32. Φ is formed from h = erfc/2 as h (x < 0) or 1 − h (x > 0),
+     * not as ½(1 ± (1 − erfc)): in float32, 1 − erfc would lose a small erfc of the negative tail.
+     */
+    private static float normalCdf(float x, float gauss) {
+        float t = 1 / (1 + (float) (0.3275911 * INV_SQRT_2) * Math.abs(x));
+        float h = 0.5f * ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t
+                + 0.254829592f) * t * gauss;
+        float step = 0.5f + 0.5f * (x / Math.max(Math.abs(x), Float.MIN_NORMAL)); // 1, ½ at 0, 0
+        return h + step * (1 - 2 * h);
     }
 
     /** e^(-x²/2) for a chunk of x, in the chunk's scratch array: Φ (through erf) and φ both need it. */

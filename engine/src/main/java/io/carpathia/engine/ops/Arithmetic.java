@@ -166,7 +166,7 @@ public final class Arithmetic {
             } else {
                 SpecialFunctions.exp(v, n);
             }
-        });
+        }, io.carpathia.engine.cpu.FloatRows::exp);
         // d(e^x)/dx = e^x, the output itself
         Autograd.record(out, "exp", g -> Autograd.accumulate(x, product(g, out.value()), true), x);
         return out;

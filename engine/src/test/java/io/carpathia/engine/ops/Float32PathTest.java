@@ -3,6 +3,7 @@ package io.carpathia.engine.ops;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.carpathia.engine.Shapes;
+import io.carpathia.engine.autograd.GradMode;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.testing.Gen;
 import java.util.ArrayList;
@@ -82,6 +83,18 @@ class Float32PathTest {
         long d = 1 + r.nextInt(16);
         check(in -> Attention.scaledDotProductAttention(in.get(0), in.get(1), in.get(2), null, true), seed,
                 new long[] {2, tq, d}, new long[] {2, tq, d}, new long[] {2, tq, d});
+    }
+
+    @Property(tries = 10)
+    void activationsWithoutAGraph(@ForAll("shapes") long[] shape, @ForAll long seed) {
+        // inference takes its own paths (GELU's tanh form keeps nothing for a backward)
+        Tensor x32 = Gen.randn(seed, shape).castTo(DataType.FLOAT);
+        Tensor x64 = x32.castTo(DataType.DOUBLE);
+        try (GradMode off = GradMode.off()) {
+            assertClose(Activations.geluTanh(x64.mul(4)).toDoubleArray(),
+                    Activations.geluTanh(x32.mul(4)).toDoubleArray(), 0, "geluTanh");
+            assertClose(x64.mul(4).exp().toDoubleArray(), x32.mul(4).exp().toDoubleArray(), 0, "exp");
+        }
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
