@@ -1,5 +1,6 @@
 package io.carpathia.engine.memory;
 
+import io.carpathia.engine.Shapes;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -100,8 +101,7 @@ public final class ArrayPool {
 
     /** An array of this dtype and shape (C order) with undefined contents. */
     public static INDArray acquire(DataType dtype, long... shape) {
-        long n = 1;
-        for (long d : shape) n *= d;
+        long n = Shapes.numel(shape);
         long capacity = sizeClass(n);
         INDArray memory;
         synchronized (FREE_LOCK) {
@@ -127,7 +127,7 @@ public final class ArrayPool {
             if (capacity == n) return Nd4j.createUninitialized(dtype, shape.clone());
             memory = Nd4j.createUninitialized(dtype, capacity);
         }
-        return Nd4j.create(memory.data(), shape.clone(), cOrderStrides(shape), 0, 'c');
+        return Nd4j.create(memory.data(), shape.clone(), Shapes.strides(shape), 0, 'c');
     }
 
     /**
@@ -162,16 +162,6 @@ public final class ArrayPool {
         long top = Long.highestOneBit(n);           // 2^k ≤ n < 2^(k+1)
         long quarter = top >> 2;
         return top + ((n - top + quarter - 1) / quarter) * quarter;
-    }
-
-    private static long[] cOrderStrides(long[] shape) {
-        long[] strides = new long[shape.length];
-        long s = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            strides[i] = s;
-            s *= Math.max(shape[i], 1);
-        }
-        return strides;
     }
 
     /** How many arrays the pool could not serve from its free lists since the process started. */
