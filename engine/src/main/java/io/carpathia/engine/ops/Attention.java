@@ -155,6 +155,117 @@ public final class Attention {
     }
 
     /**
+     * Attention of the last n positions over a key/value cache, for inference (decoding).
+     * <ul>
+     *   <li>q: [B, n, H·d], the queries of positions length-n .. length-1 with the heads side by side, as the
+     *   projection makes them;</li>
+     *   <li>keys: [B, H, capacity, d] and values: [B, H, capacity, dv], storage whose first {@code length} rows per
+     *   head hold the keys and values of positions 0 .. length-1. The rows after them are never read, so a cache can
+     *   grow in place and is read where it lies: per head the products step capacity·d elements, nothing is
+     *   copied.</li>
+     * </ul>
+     * Query i sees keys 0 .. length-n+i (causal, aligned bottom-right: a prompt of n tokens into an empty cache is
+     * ordinary causal attention, one new token sees every cached key) -> [B, n, H·dv], heads side by side again.
+     *
+     * <p>Inference only: it records no backward, so it refuses inputs that would need one (run it under
+     * {@code GradMode.off()}). q, keys and values share one type, FLOAT or DOUBLE: converting the storage would copy
+     * the whole cache.
+     */
+    public static Tensor cachedAttention(Tensor q, Tensor keys, Tensor values, int length) {
+        if (Autograd.needsGrad(q, keys, values)) {
+            throw new IllegalStateException("cachedAttention: inference only (it has no backward), but an input "
+                    + "requires grad: run it under GradMode.off()");
+        }
+        CacheDims s = new CacheDims(q, keys, values, length);
+        int n = s.n;
+        int d = s.d;
+        int dv = s.dv;
+        int cap = s.capacity;
+        long heads = s.batch * s.heads;
+        DataType dt = keys.dtype();
+        Tensor out = Autograd.result(dt, s.batch, n, s.heads * dv);
+        if (n == 0 || heads == 0) return out;
+        // the products want each head's rows together, [B·H, n, d]; one position's [B, 1, H·d] already is that
+        boolean oneQuery = n == 1;
+        INDArray qh = oneQuery ? q.value() : Autograd.temp(dt, heads, n, d);
+        INDArray oh = oneQuery ? out.value() : Autograd.temp(dt, heads, n, dv);
+        if (!oneQuery) moveHeads(q.value(), qh, s.batch, n, s.heads, d, true);
+        double scale = d == 0 ? 1 : 1 / Math.sqrt(d);
+        // scores of a group of heads, [group, n, capacity]: head h's n×length block starts at h·n·capacity. Sized by
+        // the capacity, not the length, so the same scratch serves every step until the cache grows.
+        long group = headsPerGroup(heads, n, cap);
+        long perHead = (long) n * cap;
+        INDArray p = Autograd.temp(dt, group, n, cap);
+        INDArray kv = keys.value();
+        INDArray vv = values.value();
+        try {
+            for (long h0 = 0; h0 < heads; h0 += group) {
+                int g = (int) (Math.min(heads, h0 + group) - h0);
+                // per head h: S = q·K[0:length]ᵀ/√d: [n, d] × [d, length], K read transposed where it lies
+                MatMul.gemmStrided(false, true, n, length, d, scale, qh, h0 * n * d, (long) n * d, kv, h0 * cap * d,
+                        (long) cap * d, 0, p, 0, perHead, g);
+                cachedSoftmaxRows(p, g, n, length, perHead);
+                // per head h: out = P·V[0:length]: [n, length] × [length, dv]
+                MatMul.gemmStrided(false, false, n, dv, length, 1, p, 0, perHead, vv, h0 * cap * dv, (long) cap * dv,
+                        0, oh, h0 * n * dv, (long) n * dv, g);
+            }
+            if (!oneQuery) moveHeads(oh, out.value(), s.batch, n, s.heads, dv, false);
+        } finally {
+            Autograd.release(p);
+            if (!oneQuery) {
+                Autograd.release(qh);
+                Autograd.release(oh);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Between [B, n, H·w] (heads side by side) and [B, H, n, w] (each head's rows together): row i of head h moves as
+     * one run of w elements. {@code toHeads}: from the first layout to the second, else back.
+     */
+    private static void moveHeads(INDArray from, INDArray to, long batch, int n, long heads, int w, boolean toHeads) {
+        Native.View src = Native.view(from);
+        Native.View dst = Native.view(to);
+        for (long b = 0; b < batch; b++) {
+            for (int i = 0; i < n; i++) {
+                for (long h = 0; h < heads; h++) {
+                    long packed = ((b * n + i) * heads + h) * w;
+                    long perHead = ((b * heads + h) * n + i) * w;
+                    if (toHeads) src.copyTo(packed, 1, w, dst, perHead);
+                    else src.copyTo(perHead, 1, w, dst, packed);
+                }
+            }
+        }
+    }
+
+    /**
+     * Softmax in place of the score rows of {@code heads} heads, each an n×length block {@code perHead} elements
+     * after the previous one; row i sees its first length-n+i+1 keys (the rest become 0).
+     */
+    private static void cachedSoftmaxRows(INDArray p, int heads, int n, int length, long perHead) {
+        Native.View vp = Native.view(p);
+        Parallel.forRange((long) heads * n, rowGrain(length), (from, to) -> {
+            float[] floats = vp.isFloat() ? new float[length] : null;
+            double[] doubles = vp.isFloat() ? null : new double[length];
+            for (long r = from; r < to; r++) {
+                int i = (int) (r % n);
+                long off = (r / n) * perHead + (long) i * length;
+                int visible = length - n + i + 1;
+                if (floats != null) {
+                    vp.loadFloats(off, visible, floats, 0);
+                    softmaxRow(floats, visible, length);
+                    vp.storeFloats(floats, 0, length, off);
+                } else {
+                    vp.load(off, visible, doubles, 0);
+                    softmaxRow(doubles, visible, length, true);
+                    vp.store(doubles, 0, length, off);
+                }
+            }
+        });
+    }
+
+    /**
      * Turns the scores of heads [h0, h1), stored from {@code base} in p as rows of Tk, into probabilities: mask
      * added, causal keys dropped, softmax. Rows run in parallel.
      */
@@ -312,6 +423,50 @@ public final class Attention {
             r[batch.length] = a;
             r[batch.length + 1] = b;
             return r;
+        }
+    }
+
+    /** The sizes of q [B, n, H·d], keys [B, H, capacity, d], values [B, H, capacity, dv] and length, checked. */
+    private static final class CacheDims {
+        final long batch;
+        final long heads;
+        final int n;
+        final int d;
+        final int dv;
+        final int capacity;
+
+        CacheDims(Tensor q, Tensor keys, Tensor values, int length) {
+            long[] qs = q.shape();
+            long[] ks = keys.shape();
+            long[] vs = values.shape();
+            String got = "got q " + Shapes.str(qs) + ", keys " + Shapes.str(ks) + ", values " + Shapes.str(vs);
+            if (qs.length != 3 || ks.length != 4 || vs.length != 4) {
+                throw new ShapeException("cachedAttention: q must be [B, n, H·d], keys [B, H, capacity, d] and values "
+                        + "[B, H, capacity, dv], " + got);
+            }
+            batch = qs[0];
+            heads = ks[1];
+            n = Math.toIntExact(qs[1]);
+            capacity = Math.toIntExact(ks[2]);
+            d = Math.toIntExact(ks[3]);
+            dv = Math.toIntExact(vs[3]);
+            if (ks[0] != batch || vs[0] != batch || vs[1] != heads || vs[2] != capacity) {
+                throw new ShapeException("cachedAttention: keys and values must agree on B, H and capacity, and with "
+                        + "q on B, " + got);
+            }
+            if (qs[2] != heads * d) {
+                throw new ShapeException("cachedAttention: q's last dimension must hold H·d = " + heads + "·" + d
+                        + " values (heads side by side), " + got);
+            }
+            if (length < n || length > capacity) {
+                throw new ShapeException("cachedAttention: length " + length + " must count the " + n
+                        + " new queries and fit the capacity " + capacity + " (n <= length <= capacity), " + got);
+            }
+            DataType t = keys.dtype();
+            if (t != DataType.FLOAT && t != DataType.DOUBLE || values.dtype() != t || q.dtype() != t) {
+                throw new IllegalArgumentException("cachedAttention: q, keys and values must all be FLOAT or all "
+                        + "DOUBLE, got q " + q.dtype() + ", keys " + t + " and values " + values.dtype());
+            }
         }
     }
 

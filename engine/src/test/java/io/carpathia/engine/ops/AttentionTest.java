@@ -248,6 +248,97 @@ class AttentionTest {
                 out32.toDoubleArray(), 1e-5);
     }
 
+    /**
+     * Storage [B, H, capacity, width] whose first {@code length} rows per head are random and whose other rows are
+     * NaN: a cached attention that read past the length would turn its output into NaN.
+     */
+    static Tensor cacheStorage(int b, int h, int capacity, int length, int width, long seed, DataType dtype) {
+        double[] values = Gen.randn(seed, b, h, capacity, width).toDoubleArray();
+        for (int i = 0; i < values.length; i++) {
+            if (i / width % capacity >= length) values[i] = Double.NaN;
+        }
+        return Tensor.of(dtype, values, b, h, capacity, width);
+    }
+
+    /** Query i of the last n sits at position length-n+i and sees keys 0 .. length-n+i: an additive [n, length]. */
+    static Tensor bottomRightCausal(int n, int length) {
+        double[] m = new double[n * length];
+        for (int i = 0; i < n; i++) for (int j = 0; j < length; j++) m[i * length + j] = j > length - n + i ? NEG_INF : 0;
+        return Tensor.of(DataType.DOUBLE, m, n, length);
+    }
+
+    /** [B, H, n, w] -> [B, n, H·w]: the heads side by side, as a projection makes them. */
+    static Tensor sideBySide(Tensor x) {
+        return x.transpose(1, 2).reshape(x.size(0), x.size(2), x.size(1) * x.size(3));
+    }
+
+    @Property(tries = 30)
+    void cachedAttentionEqualsAttentionOverTheFilledRows(@ForAll @IntRange(min = 1, max = 2) int b,
+            @ForAll @IntRange(min = 1, max = 3) int h, @ForAll @IntRange(min = 1, max = 4) int n,
+            @ForAll @IntRange(min = 0, max = 4) int past, @ForAll @IntRange(min = 0, max = 3) int spare,
+            @ForAll @IntRange(min = 1, max = 4) int d, @ForAll @IntRange(min = 1, max = 4) int dv,
+            @ForAll long seed) {
+        int length = past + n;
+        int capacity = length + spare;
+        Tensor q = Gen.randn(seed, b, h, n, d);
+        Tensor keys = cacheStorage(b, h, capacity, length, d, seed + 1, DataType.DOUBLE);
+        Tensor values = cacheStorage(b, h, capacity, length, dv, seed + 2, DataType.DOUBLE);
+        Tensor got = Attention.cachedAttention(sideBySide(q), keys, values, length);
+        Tensor want = sideBySide(composed(q, keys.narrow(2, 0, length), values.narrow(2, 0, length),
+                bottomRightCausal(n, length), false));
+        assertArrayEquals(want.shape(), got.shape());
+        assertArrayEquals(want.toDoubleArray(), got.toDoubleArray(), 1e-12);
+        // float32 storage agrees to float precision
+        Tensor got32 = Attention.cachedAttention(sideBySide(q).castTo(DataType.FLOAT),
+                cacheStorage(b, h, capacity, length, d, seed + 1, DataType.FLOAT),
+                cacheStorage(b, h, capacity, length, dv, seed + 2, DataType.FLOAT), length);
+        assertEquals(DataType.FLOAT, got32.dtype());
+        assertArrayEquals(want.toDoubleArray(), got32.toDoubleArray(), 1e-5);
+    }
+
+    @Test
+    void cachedAttentionByHand() {
+        // d = 1, two cached positions (keys 0 and ln 3, values 4 and 8) and a spare row of NaN
+        Tensor keys = Tensor.of(DataType.DOUBLE, new double[] {0, Math.log(3), Double.NaN}, 1, 1, 3, 1);
+        Tensor values = Tensor.of(DataType.DOUBLE, new double[] {4, 8, Double.NaN}, 1, 1, 3, 1);
+        // one new query (position 1) sees both keys: P = [1/4, 3/4] -> 1 + 6 = 7
+        Tensor one = Tensor.of(DataType.DOUBLE, new double[] {1}, 1, 1, 1);
+        assertArrayEquals(new double[] {7}, Attention.cachedAttention(one, keys, values, 2).toDoubleArray(), 1e-14);
+        // a prompt of two queries into an empty cache is causal: query 0 sees key 0 only -> 4; query 1 -> 7
+        Tensor two = Tensor.of(DataType.DOUBLE, new double[] {1, 1}, 1, 2, 1);
+        assertArrayEquals(new double[] {4, 7}, Attention.cachedAttention(two, keys, values, 2).toDoubleArray(), 1e-14);
+    }
+
+    @Test
+    void cachedAttentionIsInferenceOnlyAndNamesBadArguments() {
+        Tensor keys = Tensor.zeros(1, 2, 4, 3);
+        Tensor values = Tensor.zeros(1, 2, 4, 5);
+        Tensor q = Tensor.zeros(1, 1, 6).requiresGrad(true);
+        IllegalStateException grad = assertThrows(IllegalStateException.class,
+                () -> Attention.cachedAttention(q, keys, values, 2));
+        assertTrue(grad.getMessage().contains("GradMode.off()"), grad.getMessage());
+        try (var off = io.carpathia.engine.autograd.GradMode.off()) {
+            assertArrayEquals(new long[] {1, 1, 10}, Attention.cachedAttention(q, keys, values, 2).shape());
+        }
+        Tensor q1 = Tensor.zeros(1, 1, 6);
+        ShapeException tooLong = assertThrows(ShapeException.class,
+                () -> Attention.cachedAttention(q1, keys, values, 5));
+        assertEquals("cachedAttention: length 5 must count the 1 new queries and fit the capacity 4 "
+                + "(n <= length <= capacity), got q [1, 1, 6], keys [1, 2, 4, 3], values [1, 2, 4, 5]",
+                tooLong.getMessage());
+        ShapeException width = assertThrows(ShapeException.class,
+                () -> Attention.cachedAttention(Tensor.zeros(1, 1, 5), keys, values, 2));
+        assertTrue(width.getMessage().contains("H·d = 2·3"), width.getMessage());
+        assertThrows(ShapeException.class, () -> Attention.cachedAttention(Tensor.zeros(1, 3, 6), keys, values, 2));
+        assertThrows(ShapeException.class, () -> Attention.cachedAttention(q1, keys, Tensor.zeros(1, 2, 3, 5), 2));
+        assertThrows(ShapeException.class, () -> Attention.cachedAttention(Tensor.zeros(2, 1, 6), keys, values, 2));
+        assertThrows(ShapeException.class, () -> Attention.cachedAttention(Tensor.zeros(1, 6), keys, values, 2));
+        IllegalArgumentException mixed = assertThrows(IllegalArgumentException.class,
+                () -> Attention.cachedAttention(q1.castTo(DataType.DOUBLE), keys, values, 2));
+        assertEquals("cachedAttention: q, keys and values must all be FLOAT or all DOUBLE, got q DOUBLE, keys FLOAT "
+                + "and values FLOAT", mixed.getMessage());
+    }
+
     @Test
     void badShapesAreNamed() {
         Tensor q = Tensor.zeros(2, 3, 4);

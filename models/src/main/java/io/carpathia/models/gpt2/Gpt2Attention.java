@@ -71,33 +71,16 @@ public final class Gpt2Attention extends Module {
 
     /**
      * Inference over new tokens with a key/value cache: x: [1, n, C] at positions cache.length() ... + n - 1.
-     * The first call (the prompt) attends causally; later single tokens attend to everything cached.
+     * This step's keys and values are written into the cache, and the queries attend to everything cached up to
+     * their own position (the prompt causally, a later single token to all).
      */
     Tensor forwardCached(Tensor x, Gpt2KvCache cache, int layer) {
-        long n = x.size(1);
-        long hs = nEmbd / nHead;
+        int n = (int) x.size(1);
+        // x: [1, n, C] -> qkv: [1, n, 3C] -> q, k, v: [1, n, C] each, the heads side by side
         List<Tensor> qkv = cAttn.forward(x).split(nEmbd, 2);
-        Tensor q = qkv.get(0).view(1, n, nHead, hs).transpose(1, 2);
-        Tensor k = qkv.get(1).view(1, n, nHead, hs).transpose(1, 2);
-        Tensor v = qkv.get(2).view(1, n, nHead, hs).transpose(1, 2);
-        Tensor[] kv = cache.append(layer, k, v);   // [1, nh, past + n, hs]
-        Tensor mask = null;
-        boolean causal = false;
-        if (n > 1) {
-            if (cache.length() == 0) {
-                causal = true;
-            } else {
-                // query i sits at position past + i: it may see keys 0 .. past + i
-                int past = cache.length();
-                double[] m = new double[(int) (n * (past + n))];
-                for (int i = 0; i < n; i++) {
-                    for (int j = 0; j < past + n; j++) m[(int) (i * (past + n) + j)] = j <= past + i ? 0 : Double.NEGATIVE_INFINITY;
-                }
-                mask = Tensor.of(m, n, past + n);
-            }
-        }
-        Tensor y = Attention.scaledDotProductAttention(q, kv[0], kv[1], mask, causal);
-        y = y.transpose(1, 2).reshape(1, n, nEmbd);
+        cache.append(layer, qkv.get(1), qkv.get(2));
+        // [1, n, C], the keys and values read where they lie in the cache, [1, nh, capacity, hs]
+        Tensor y = Attention.cachedAttention(qkv.get(0), cache.keys(layer), cache.values(layer), cache.length() + n);
         return cProj.forward(y);
     }
 }

@@ -3,6 +3,7 @@ package io.carpathia.models.gpt2;
 import io.carpathia.engine.ShapeException;
 import io.carpathia.engine.autograd.GradMode;
 import io.carpathia.engine.autograd.Tensor;
+import io.carpathia.engine.cpu.Native;
 import io.carpathia.engine.memory.Scope;
 import io.carpathia.models.generate.Sampler;
 import java.util.ArrayList;
@@ -68,10 +69,13 @@ public final class Gpt2Generator {
         }
         model.eval();
         List<Integer> out = new ArrayList<>();
-        Gpt2KvCache cache = new Gpt2KvCache(model.config().nLayer());
         Stop stop = Stop.BUDGET;
-        try (var off = GradMode.off()) {
-            int[] pending = prompt;   // tokens not yet fed to the model
+        // the cache's storage outlives each step's scope and goes back to the pool when generation ends
+        try (var off = GradMode.off(); var cache = new Gpt2KvCache(model.config())) {
+            // the tokens the next cached step feeds: the prompt, then each chosen token, written into one [1, 1]
+            // tensor (a fresh ND4J array per token costs more than the token's attention does)
+            Tensor pending = ids(prompt);
+            Tensor chosen = ids(new int[1]);
             List<Integer> all = new ArrayList<>();
             for (int p : prompt) all.add(p);
             for (int step = 0; step < maxNewTokens; step++) {
@@ -89,17 +93,18 @@ public final class Gpt2Generator {
                                 .mapToInt(Integer::intValue).toArray();
                         hidden = model.transformer().forward(ids(recent));
                     } else if (useCache) {
-                        hidden = model.transformer().forwardCached(ids(pending), cache);
+                        hidden = model.transformer().forwardCached(pending, cache);
                     } else {
                         hidden = model.transformer().forward(ids(all.stream().mapToInt(Integer::intValue).toArray()));
                     }
                     long t = hidden.size(1);
                     Tensor last = hidden.narrow(1, t - 1, 1);               // [1, 1, C]
-                    next = sampler.next(model.logits(last).reshape(vocab).toDoubleArray());
+                    next = sampler.next(model.logits(last).toDoubleArray());   // [1, 1, V] -> V
                 }
                 out.add(next);
                 all.add(next);
-                pending = new int[] {next};
+                Native.view(chosen.value()).set(0, next);
+                pending = chosen;
                 if (onToken != null) onToken.accept(next);
                 if (eosId != null && next == eosId) {
                     stop = Stop.END_OF_TEXT;

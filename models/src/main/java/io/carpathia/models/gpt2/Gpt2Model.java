@@ -74,9 +74,8 @@ public final class Gpt2Model extends Module {
         if (past + n > config.nPositions()) {
             throw new ShapeException("GPT-2: position " + (past + n) + " is past n_positions = " + config.nPositions());
         }
-        long[] pos = new long[(int) n];
-        for (int i = 0; i < n; i++) pos[i] = past + i;
-        Tensor x = wte.forward(ids).add(wpe.forward(Tensor.indices(pos, n)));
+        // positions past .. past+n-1 are consecutive rows of wpe: [1, n, C] + [n, C]
+        Tensor x = wte.forward(ids).add(wpe.weight().narrow(0, past, n));
         int layer = 0;
         for (Gpt2Block block : h) x = block.forwardCached(x, cache, layer++);
         cache.advance((int) n);
