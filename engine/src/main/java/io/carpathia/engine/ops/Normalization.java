@@ -64,8 +64,8 @@ public final class Normalization {
         Native.View vRstd = keep ? Native.view(rstd) : null;
         boolean f32 = c >= MIN_FLOAT_ROW && isFloat(x) && out.value().dataType() == DataType.FLOAT
                 && (weight == null || isFloat(weight)) && (bias == null || isFloat(bias));
-        float[] wf = f32 && weight != null ? weight.toFloatArray() : null;
-        float[] bf = f32 && bias != null ? bias.toFloatArray() : null;
+        float[] wf = f32 && weight != null ? floats(weight) : null;
+        float[] bf = f32 && bias != null ? floats(bias) : null;
         if (f32) Parallel.forRange(rows, grain(c), (from, to) -> {
             float[] row = new float[c];
             for (long r = from; r < to; r++) {
@@ -191,6 +191,13 @@ public final class Normalization {
             Autograd.saveOrRelease(node, rstd);
         }
         return out;
+    }
+
+    /** A float32 tensor's values, copied as they are (a decoding step calls this per layer norm, per token). */
+    private static float[] floats(Tensor t) {
+        float[] f = new float[Math.toIntExact(t.numel())];
+        if (f.length > 0) Native.view(Native.dense(t.value())).loadFloats(0, f.length, f, 0);
+        return f;
     }
 
     private static boolean isFloat(Tensor t) {
