@@ -289,7 +289,7 @@ public final class EngineOpsBench {
         env.put("blas", "OpenBLAS " + openblasVersion() + " (org.bytedeco openblas_nolapack, DYNAMIC_ARCH build, "
                 + "target " + openblas_nolapack.OPENBLAS_CHAR_CORENAME + ")");
         env.put("blas_vendor_code", openblas_nolapack.blas_get_vendor()); // 2: OpenBLAS
-        env.put("blas_threads", openblas_nolapack.blas_get_num_threads());
+        env.put("blas_threads", io.carpathia.engine.cpu.Blas.openBlasThreads());
         String coretype = System.getenv("OPENBLAS_CORETYPE");
         env.put("OPENBLAS_CORETYPE", coretype == null ? "(unset: OpenBLAS detects the core)" : coretype);
         env.put("blas_libraries", loadedLibraries("openblas"));

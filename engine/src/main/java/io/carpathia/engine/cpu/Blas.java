@@ -24,6 +24,11 @@ public final class Blas {
         openblas_nolapack.blas_set_num_threads(1);
     }
 
+    /** OpenBLAS's own thread count: 1 once this class is loaded (the engine's threads split the products). */
+    public static int openBlasThreads() {
+        return openblas_nolapack.blas_get_num_threads();
+    }
+
     /** Products below this many multiply-adds (64³) run on the calling thread: splitting them gains nothing. */
     private static final long PARALLEL_MACS = 1L << 18;
 
