@@ -2,7 +2,7 @@
 # One training step of nanoGPT's CPU "baby GPT" (n_layer 4, n_head 4, n_embd 128, block 64, batch 12, vocab 65,
 # dropout 0, AdamW), and its generation speed with a key/value cache, Carpathia against PyTorch on the same machine
 # in the same run, alternating A B A B.
-#   bench/baby-gpt.sh [steps]        (default 60 steps per run, 2 rounds)
+#   bench/baby-gpt.sh [steps]        (default 130 steps per run, the first 30 left out as warm-up; 2 rounds)
 # PyTorch is Debian's python3-torch on OpenBLAS 0.3.21 (fetched into bench-out/, nothing installed) with
 # OPENBLAS_NUM_THREADS=1 and torch.set_num_threads(2), as ENGINE-NOTES.md describes; Carpathia picks OpenBLAS's
 # SkylakeX or Haswell kernels unless OPENBLAS_CORETYPE is set.
@@ -10,7 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=bench-out
 mkdir -p "$OUT"
-STEPS="${1:-60}"
+STEPS="${1:-130}"
 source bench/torch-openblas.sh
 ./mvnw -q -B -DskipTests package -pl test -am >&2
 CP="test/target/classes:$(cat test/target/runtime-classpath.txt)"

@@ -15,6 +15,13 @@ import java.util.Random;
  * same model in PyTorch.
  */
 public final class BabyGptStepProbe {
+    /**
+     * Steps left out of the figures: the JIT compiles the engine's kernels during the first few seconds of a process
+     * (on 2 cores its compiler threads take CPU from the step), and a training run's steps are almost all after that.
+     * The PyTorch side leaves out as many.
+     */
+    static final int WARMUP = 30;
+
     public static void main(String[] args) {
         Gpt2Config cfg = Gpt2Config.small(65, 64, 128, 4, 4, 0.0);
         Gpt2LMHeadModel model = new Gpt2LMHeadModel(cfg, new Random(1337));
@@ -23,11 +30,12 @@ public final class BabyGptStepProbe {
         int[] tokens = new Random(1).ints(100_000, 0, 65).toArray();
         TokenBatches batches = new TokenBatches(tokens, 12, 64);
         Random rng = new Random(2);
-        int steps = Integer.parseInt(args.length > 0 ? args[0] : "40");
+        int steps = Integer.parseInt(args.length > 0 ? args[0] : "130");
+        if (steps <= WARMUP) throw new IllegalArgumentException("steps must exceed the " + WARMUP + " warm-up steps");
         long[] times = new long[steps];
         long fresh0 = 0;
         for (int s = 0; s < steps; s++) {
-            if (s == 5) fresh0 = ArrayPool.freshAllocations();
+            if (s == WARMUP) fresh0 = ArrayPool.freshAllocations();
             TokenBatches.Batch b = batches.sample(rng);
             long t0 = System.nanoTime();
             try (var scope = Scope.open()) {
@@ -41,9 +49,10 @@ public final class BabyGptStepProbe {
             }
             times[s] = System.nanoTime() - t0;
         }
-        java.util.Arrays.sort(times, 5, steps);
+        java.util.Arrays.sort(times, WARMUP, steps);
         System.out.printf("carpathia: median step %.1f ms (min %.1f), peak RSS %s, fresh arrays after warm-up: %d%n",
-                times[5 + (steps - 5) / 2] / 1e6, times[5] / 1e6, peakRss(), ArrayPool.freshAllocations() - fresh0);
+                times[WARMUP + (steps - WARMUP) / 2] / 1e6, times[WARMUP] / 1e6, peakRss(),
+                ArrayPool.freshAllocations() - fresh0);
     }
 
     /** The process's peak resident memory (VmHWM), as Linux reports it. */
