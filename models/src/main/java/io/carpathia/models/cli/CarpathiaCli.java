@@ -32,7 +32,7 @@ public final class CarpathiaCli {
             PrintWriter err = cmd.getErr();
             if (ex instanceof UserError || ex instanceof IllegalArgumentException || ex instanceof java.io.IOException
                     || ex instanceof java.io.UncheckedIOException) {
-                err.println(prefix(cmd) + ": error: " + ex.getMessage());
+                err.println(prefix(cmd) + ": error: " + describe(ex));
                 if (verbose) ex.printStackTrace(err);
                 err.flush();
                 return USER_ERROR;
@@ -50,6 +50,19 @@ public final class CarpathiaCli {
             return USER_ERROR;
         });
         return cli.execute(args);
+    }
+
+    /**
+     * The one line a user reads: the exception's message, except for the file-system exceptions whose message is
+     * only the path (a missing model folder printed "error: /path").
+     */
+    static String describe(Exception ex) {
+        Throwable t = ex instanceof java.io.UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
+        if (t instanceof java.nio.file.NoSuchFileException e) return "no such file or folder: " + e.getFile();
+        if (t instanceof java.nio.file.AccessDeniedException e) return "permission denied: " + e.getFile();
+        if (t instanceof java.nio.file.NotDirectoryException e) return "not a folder: " + e.getFile();
+        if (t instanceof java.nio.file.FileAlreadyExistsException e) return "already exists: " + e.getFile();
+        return ex.getMessage();
     }
 
     /** "carpathia" or "carpathia train": how the user invoked the failing command. */
