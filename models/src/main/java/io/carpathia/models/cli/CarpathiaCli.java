@@ -58,6 +58,10 @@ public final class CarpathiaCli {
      */
     static String describe(Exception ex) {
         Throwable t = ex instanceof java.io.UncheckedIOException u && u.getCause() != null ? u.getCause() : ex;
+        // a wrapper that only repeats its cause's message (a UserError made from an IOException)
+        while (t.getCause() != null && java.util.Objects.equals(t.getMessage(), t.getCause().getMessage())) {
+            t = t.getCause();
+        }
         if (t instanceof java.nio.file.NoSuchFileException e) return "no such file or folder: " + e.getFile();
         if (t instanceof java.nio.file.AccessDeniedException e) return "permission denied: " + e.getFile();
         if (t instanceof java.nio.file.NotDirectoryException e) return "not a folder: " + e.getFile();
