@@ -139,8 +139,8 @@ public final class Activations {
         boolean precise = out.dtype() == DataType.DOUBLE;
         if (!Autograd.needsGrad(x)) {
             Chunks.map(x.value(), out.value(), (v, n) -> {
-                double[] t = geluTanhInner(v, n, precise);
-                for (int i = 0; i < n; i++) v[i] *= 0.5 * (1 + t[i]);
+                double[] s = onePlusTanh(v, n, precise);
+                for (int i = 0; i < n; i++) v[i] *= 0.5 * s[i];
             }, (v, n) -> {
                 float[] s = Chunks.floatScratch(n);
                 System.arraycopy(v, 0, s, 0, n);
@@ -154,8 +154,8 @@ public final class Activations {
         // float32 tanh would lose most of its digits, and both passes need exactly that difference
         INDArray onePlusTanh = Autograd.temp(out.dtype(), x.shape());
         Chunks.map(x.value(), onePlusTanh, (v, n) -> {
-            double[] t = geluTanhInner(v, n, precise);
-            for (int i = 0; i < n; i++) v[i] = 1 + t[i];
+            double[] s = onePlusTanh(v, n, precise);
+            System.arraycopy(s, 0, v, 0, n);
         }, Activations::onePlusTanh);
         Chunks.zip(x.value(), onePlusTanh, out.value(), (v, p, n) -> {
             for (int i = 0; i < n; i++) v[i] *= 0.5 * p[i];
@@ -189,15 +189,20 @@ public final class Activations {
     // The float32 paths compute a whole chunk's exponentials at once with SpecialFunctions' array functions, which
     // the JIT vectorises; float64 keeps java.lang.Math per element.
 
-    /** tanh(√(2/π)(x + c·x³)) for a chunk of x, in the chunk's scratch array. */
-    private static double[] geluTanhInner(double[] x, int n, boolean precise) {
+    /**
+     * 1 + tanh(u), u = √(2/π)(x + c·x³), for a chunk of x, in the chunk's scratch array, as 2 / (1 + e^(−2u)):
+     * relatively accurate in the negative tail too, where 1 + tanh(u) cancels to 0 (in double already below
+     * x ≈ −7.3, where GELU is still 1e-24).
+     */
+    private static double[] onePlusTanh(double[] x, int n, boolean precise) {
         double[] t = Chunks.scratch(n);
-        for (int i = 0; i < n; i++) t[i] = SQRT_2_OVER_PI * (x[i] + GELU_TANH_C * x[i] * x[i] * x[i]);
+        for (int i = 0; i < n; i++) t[i] = -2 * SQRT_2_OVER_PI * (x[i] + GELU_TANH_C * x[i] * x[i] * x[i]);
         if (precise) {
-            for (int i = 0; i < n; i++) t[i] = Math.tanh(t[i]);
+            for (int i = 0; i < n; i++) t[i] = Math.exp(t[i]);
         } else {
-            SpecialFunctions.tanh(t, n);
+            SpecialFunctions.exp(t, n);
         }
+        for (int i = 0; i < n; i++) t[i] = 2 / (1 + t[i]);
         return t;
     }
 

@@ -51,7 +51,9 @@ class Float32PathTest {
         check(in -> in.get(0).relu(), seed, shape);
         // float32 GELU takes erf to 1.5e-7 absolute (Abramowitz and Stegun 7.1.26): |x|·1.5e-7 in the value
         checkWithin(5e-6, in -> Activations.gelu(in.get(0).mul(3)), seed, shape);
-        check(in -> Activations.geluTanh(in.get(0).mul(3)), seed, shape);
+        // x·4 is exact in float32, so both runs see the same input. Deep in the negative tail float32 carries e^(−2u)'s
+        // argument to 2^-24·|2u| (up to 5e-6 relatively at GELU values near 1e-25): compared absolutely there
+        checkWithin(1e-15, in -> Activations.geluTanh(in.get(0).mul(4)), seed, shape);
     }
 
     @Property(tries = 15)

@@ -62,10 +62,14 @@ public final class CarpathiaCli {
         while (t.getCause() != null && java.util.Objects.equals(t.getMessage(), t.getCause().getMessage())) {
             t = t.getCause();
         }
-        if (t instanceof java.nio.file.NoSuchFileException e) return "no such file or folder: " + e.getFile();
-        if (t instanceof java.nio.file.AccessDeniedException e) return "permission denied: " + e.getFile();
-        if (t instanceof java.nio.file.NotDirectoryException e) return "not a folder: " + e.getFile();
-        if (t instanceof java.nio.file.FileAlreadyExistsException e) return "already exists: " + e.getFile();
+        if (t instanceof java.nio.file.FileSystemException e && java.util.Objects.equals(e.getMessage(), e.getFile())) {
+            String what = e instanceof java.nio.file.NoSuchFileException ? "no such file or folder"
+                    : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                    : e instanceof java.nio.file.NotDirectoryException ? "not a folder"
+                    : e instanceof java.nio.file.FileAlreadyExistsException ? "already exists"
+                    : "cannot use";
+            return what + ": " + e.getFile();
+        }
         return ex.getMessage();
     }
 
