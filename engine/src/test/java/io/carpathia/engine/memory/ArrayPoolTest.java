@@ -47,8 +47,10 @@ class ArrayPoolTest {
         long address = a.data().address();
         ArrayPool.release(a);
         long fresh = ArrayPool.freshAllocations();
+        long reshaped = ArrayPool.reshapedReuses();
         INDArray b = ArrayPool.acquire(DataType.FLOAT, 4, 3700);
         assertEquals(fresh, ArrayPool.freshAllocations());
+        assertEquals(reshaped + 1, ArrayPool.reshapedReuses());
         assertEquals(address, b.data().address());
         assertArrayEquals(new long[] {4, 3700}, b.shape());
         assertTrue(Native.isDense(b));
