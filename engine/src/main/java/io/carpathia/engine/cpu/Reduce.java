@@ -25,6 +25,11 @@ public final class Reduce {
         while (split < rank && strides[split] == 0) split++;
         boolean trailing = true;
         for (int d = split; d < rank; d++) trailing &= strides[d] != 0 || shape[d] == 1;
+        if (trailing && vo.length > 0 && vs.isFloat()) {
+            sumRowsFloat(vs, (int) vo.length, acc);
+            vo.store(acc, 0, acc.length, 0);
+            return;
+        }
         if (trailing && vo.length > 0) {
             int inner = (int) vo.length;
             double[] row = Scratch.doubles(3, inner);
@@ -125,5 +130,41 @@ public final class Reduce {
             }
         }
         if (m > 0) vo.store(acc, 0, m, 0);
+    }
+
+    /** Rows of float32 summed in float over at most this many rows before they join the double totals. */
+    private static final int FOLD_ROWS = 32;
+
+    /**
+     * acc[j] += Σ_r src[r, j] for a float32 src of rows of {@code inner} (a bias gradient: the sum over all leading
+     * dimensions). Rows are split over the engine's threads; each piece adds rows in float32, a few at a time, into
+     * its own double partial sums, and the pieces are added in order, so the result does not depend on timing.
+     */
+    private static void sumRowsFloat(Native.View src, int inner, double[] acc) {
+        long rows = src.length / inner;
+        java.util.Map<Long, double[]> partials = new java.util.TreeMap<>();
+        Parallel.forRange(rows, Math.max(1, Chunks.GRAIN / inner), (from, to) -> {
+            float[] row = new float[inner];
+            float[] some = new float[inner];
+            double[] part = new double[inner];
+            int pending = 0;
+            for (long r = from; r < to; r++) {
+                src.loadFloats(r * inner, inner, row, 0);
+                for (int j = 0; j < inner; j++) some[j] += row[j];
+                if (++pending == FOLD_ROWS || r == to - 1) {
+                    for (int j = 0; j < inner; j++) {
+                        part[j] += some[j];
+                        some[j] = 0;
+                    }
+                    pending = 0;
+                }
+            }
+            synchronized (partials) {
+                partials.put(from, part);
+            }
+        });
+        for (double[] part : partials.values()) {
+            for (int j = 0; j < inner; j++) acc[j] += part[j];
+        }
     }
 }
