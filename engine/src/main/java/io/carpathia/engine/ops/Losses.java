@@ -77,28 +77,24 @@ public final class Losses {
 
         // per row: the loss l and log Σ_c e^z (the log-softmax's normaliser, all the backward needs besides z)
         boolean keep = Autograd.needsGrad(logits);
-        INDArray logSumExp = keep ? Autograd.temp(DataType.DOUBLE, rows) : null;
-        Native.View vlse = keep ? Native.view(logSumExp) : null;
         double[] loss = new double[rows];
         Native.View vz = Native.view(logits.value());
-        // float32 logits: rows in float[], reduced and exponentiated by FloatRows (as PyTorch, in float32)
+        // float32 logits: rows in float[], reduced and exponentiated by FloatRows (as PyTorch, in float32). Their
+        // backward recomputes the row's softmax as the forward did, so it needs no saved log Σ e^z
         boolean f32 = vz.isFloat();
+        INDArray logSumExp = keep && !f32 ? Autograd.temp(DataType.DOUBLE, rows) : null;
+        Native.View vlse = logSumExp != null ? Native.view(logSumExp) : null;
         if (f32) Parallel.forRange(rows, grain(c), (from, to) -> {
             float[] z = new float[c];
             for (int r = (int) from; r < to; r++) {
                 long t = targets[r];
-                if (t == ignoreIndex) {
-                    if (vlse != null) vlse.set(r, 0);
-                    continue;
-                }
+                if (t == ignoreIndex) continue;
                 vz.loadFloats((long) r * c, c, z, 0);
                 float max = FloatRows.max(z, c);
                 double sumZ = eps == 0 ? 0 : FloatRows.sum(z, c);
                 double zt = z[(int) t];
                 double lse = max + Math.log(FloatRows.expShifted(z, c, max));
-                double nll = lse - zt;
-                loss[r] = eps == 0 ? nll : (1 - eps) * nll + eps / c * (c * lse - sumZ);
-                if (vlse != null) vlse.set(r, lse);
+                loss[r] = rowLoss(lse, zt, sumZ, eps, c);
             }
         });
         else Parallel.forRange(rows, grain(c), (from, to) -> {
@@ -116,9 +112,7 @@ public final class Losses {
                 for (int i = 0; i < c; i++) z[i] -= max;
                 Rows.exp(z, c, precise);
                 double lse = max + Math.log(Rows.sum(z, c));
-                // log p[t] = z[t] − lse;  Σ_c log p[c] = Σ_c z[c] − C · lse
-                double nll = lse - zt;
-                loss[r] = eps == 0 ? nll : (1 - eps) * nll + eps / c * (c * lse - sumZ);
+                loss[r] = rowLoss(lse, zt, sumZ, eps, c);
                 if (vlse != null) vlse.set(r, lse);
             }
         });
@@ -142,7 +136,7 @@ public final class Losses {
             Native.View vg = Native.view(g);
             Native.View vgz = Native.view(gz);
             double scalar = reduction == Reduction.NONE ? 0 : vg.get(0) * (reduction == Reduction.MEAN ? meanScale : 1);
-            if (f32 && gz.dataType() == DataType.FLOAT) Parallel.forRange(rows, grain(c), (from, to) -> {
+            if (f32) Parallel.forRange(rows, grain(c), (from, to) -> {
                 float[] z = new float[c];
                 for (int r = (int) from; r < to; r++) {
                     long t = targets[r];
@@ -182,8 +176,17 @@ public final class Losses {
             });
             Autograd.accumulate(logits, gz, true);
         }, logits);
-        if (keep) Autograd.saveOrRelease(node, logSumExp);
+        if (logSumExp != null) Autograd.saveOrRelease(node, logSumExp);
         return out;
+    }
+
+    /**
+     * One counted row's loss from its log Σ_c e^z ({@code lse}), its target's logit and the sum of its logits:
+     * log p[t] = z[t] − lse and Σ_c log p[c] = Σ_c z[c] − C · lse.
+     */
+    private static double rowLoss(double lse, double zTarget, double sumZ, double eps, int c) {
+        double nll = lse - zTarget;
+        return eps == 0 ? nll : (1 - eps) * nll + eps / c * (c * lse - sumZ);
     }
 
     /** The class indices of an integer tensor, flattened. */
