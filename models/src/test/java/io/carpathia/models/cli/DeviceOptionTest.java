@@ -1,14 +1,12 @@
 package io.carpathia.models.cli;
 
+import static io.carpathia.models.cli.CliRun.carpathia;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import io.carpathia.kernels.Cuda;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -18,24 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 class DeviceOptionTest {
     @TempDir
     Path dir;
-
-    record Run(int status, String out, String err) {}
-
-    private static Run carpathia(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = CarpathiaCli.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** The three commands, with arguments that would otherwise start real work (or fail later, on the files). */
     private String[][] commands(String device) {
@@ -52,7 +32,7 @@ class DeviceOptionTest {
     void cudaWithoutAGpuIsOneLineWithTheReason() {
         assumeFalse(Cuda.isAvailable(), "this machine has a GPU");
         for (String[] args : commands("cuda")) {
-            Run r = carpathia(args);
+            CliRun r = carpathia(args);
             assertEquals(CarpathiaCli.USER_ERROR, r.status(), r.err());
             assertEquals("carpathia " + args[0] + ": error: --device cuda: CUDA is not available: "
                     + Cuda.unavailableReason() + "\n", r.err());
@@ -64,7 +44,7 @@ class DeviceOptionTest {
     @Test
     void anUnknownDeviceIsNamed() {
         for (String[] args : commands("tpu")) {
-            Run r = carpathia(args);
+            CliRun r = carpathia(args);
             assertEquals(CarpathiaCli.USER_ERROR, r.status(), r.err());
             assertEquals("carpathia " + args[0] + ": error: --device: device 'tpu' is not one of cpu, cuda, cuda:N "
                     + "(N = 0, 1, ...)\n", r.err());
@@ -74,12 +54,12 @@ class DeviceOptionTest {
     @Test
     void cpuIsTheDefaultAndGoesOnToTheRealWork() {
         // with the CPU the commands get as far as the missing model folder
-        Run r = carpathia("generate", "--model", dir.resolve("no-model").toString(), "--ids", "1");
+        CliRun r = carpathia("generate", "--model", dir.resolve("no-model").toString(), "--ids", "1");
         assertEquals(CarpathiaCli.USER_ERROR, r.status());
         // a missing folder is named as such, not only by its path
         assertEquals("carpathia generate: error: no such file or folder: " + dir.resolve("no-model") + "\n",
                 r.err().replace(System.lineSeparator(), "\n"));
-        Run explicit = carpathia("generate", "--device", "cpu", "--model", dir.resolve("no-model").toString(), "--ids", "1");
+        CliRun explicit = carpathia("generate", "--device", "cpu", "--model", dir.resolve("no-model").toString(), "--ids", "1");
         assertEquals(r.err(), explicit.err());
         assertTrue(carpathia("train", "--help").out().contains("--device=DEVICE"));
     }

@@ -1,5 +1,6 @@
 package io.carpathia.models.cli;
 
+import static io.carpathia.models.cli.CliRun.carpathia;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,10 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.carpathia.weights.safetensors.Dtype;
 import io.carpathia.weights.safetensors.SafetensorsWriter;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -24,25 +22,6 @@ class InspectCommandTest {
     Path dir;
 
     private Path file;
-
-    record Run(int status, String out, String err) {}
-
-    /** Runs the CLI in-process with stdout and stderr captured. */
-    private static Run carpathia(String... args) {
-        PrintStream oldOut = System.out;
-        PrintStream oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        try {
-            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-            int status = CarpathiaCli.run(args);
-            return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
-    }
 
     /** Three tensors: F32 [2, 3], BF16 [4], I64 scalar; 6 + 4 + 1 = 11 parameters, 24 + 8 + 8 = 40 bytes. */
     private static SafetensorsWriter threeTensors() {
@@ -60,7 +39,7 @@ class InspectCommandTest {
 
     @Test
     void listsTensorsMetadataAndTotals() {
-        Run r = carpathia("inspect", file.toString());
+        CliRun r = carpathia("inspect", file.toString());
         assertEquals(0, r.status(), r.err());
         String[] lines = r.out().split("\n");
         assertEquals(file + ": 3 tensors in 1 file", lines[0]);
@@ -76,7 +55,7 @@ class InspectCommandTest {
 
     @Test
     void jsonForMachines() throws IOException {
-        Run r = carpathia("inspect", "--json", file.toString());
+        CliRun r = carpathia("inspect", "--json", file.toString());
         assertEquals(0, r.status(), r.err());
         JsonNode j = new ObjectMapper().readTree(r.out());
         assertEquals(11, j.get("total_parameters").asLong());
@@ -96,12 +75,12 @@ class InspectCommandTest {
     void aCheckpointFolderShardedOrNot() throws IOException {
         Path folder = Files.createDirectories(dir.resolve("ckpt"));
         threeTensors().writeSharded(folder, 8); // one tensor a shard
-        Run r = carpathia("inspect", folder.toString());
+        CliRun r = carpathia("inspect", folder.toString());
         assertEquals(0, r.status(), r.err());
         assertTrue(r.out().startsWith(folder + ": 3 tensors in 3 files"), r.out());
         assertTrue(r.out().contains("model-00001-of-00003.safetensors"), r.out());
         assertTrue(r.out().contains("total: 11 parameters in 3 tensors, 40 bytes of data"), r.out());
-        Run index = carpathia("inspect", "--json", folder.resolve("model.safetensors.index.json").toString());
+        CliRun index = carpathia("inspect", "--json", folder.resolve("model.safetensors.index.json").toString());
         assertEquals(0, index.status(), index.err());
         assertEquals(3, new ObjectMapper().readTree(index.out()).get("files").size());
     }
@@ -111,7 +90,7 @@ class InspectCommandTest {
         byte[] bytes = Files.readAllBytes(file);
         Path broken = dir.resolve("broken.safetensors");
         Files.write(broken, Arrays.copyOf(bytes, bytes.length - 3));
-        Run r = carpathia("inspect", broken.toString());
+        CliRun r = carpathia("inspect", broken.toString());
         assertEquals(2, r.status());
         assertEquals("", r.out());
         String[] lines = r.err().split("\n");
@@ -119,7 +98,7 @@ class InspectCommandTest {
         assertTrue(lines[0].startsWith("carpathia inspect: error: " + broken + ": tensor '"), lines[0]);
         assertTrue(lines[0].contains("ends exactly at the end of the file"), lines[0]);
 
-        Run verbose = carpathia("inspect", "--verbose", broken.toString());
+        CliRun verbose = carpathia("inspect", "--verbose", broken.toString());
         assertEquals(2, verbose.status());
         assertTrue(verbose.err().contains("SafetensorsFormatException"), verbose.err());
         assertTrue(verbose.err().split("\n").length > 3, "a stack trace under --verbose");
@@ -127,12 +106,12 @@ class InspectCommandTest {
 
     @Test
     void aMissingPathOrFolderWithoutWeights() throws IOException {
-        Run missing = carpathia("inspect", dir.resolve("nope").toString());
+        CliRun missing = carpathia("inspect", dir.resolve("nope").toString());
         assertEquals(2, missing.status());
         assertEquals("carpathia inspect: error: no such file or folder: " + dir.resolve("nope") + "\n",
                 missing.err());
         Path empty = Files.createDirectories(dir.resolve("empty"));
-        Run none = carpathia("inspect", empty.toString());
+        CliRun none = carpathia("inspect", empty.toString());
         assertEquals(2, none.status());
         assertTrue(none.err().contains("no model.safetensors"), none.err());
         assertFalse(none.err().contains("\tat "), "no stack trace without --verbose");
