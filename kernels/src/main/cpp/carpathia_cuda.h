@@ -59,6 +59,7 @@ struct Driver {
     CUresult (*cuModuleLoadData)(CUmodule*, const void*);
     CUresult (*cuModuleUnload)(CUmodule);
     CUresult (*cuModuleGetFunction)(CUfunction*, CUmodule, const char*);
+    CUresult (*cuFuncSetAttribute)(CUfunction, int, int);
     CUresult (*cuLaunchKernel)(CUfunction, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int,
                                unsigned int, unsigned int, CUstream, void**, void**);
     CUresult (*cuEventCreate)(CUevent*, unsigned int);
@@ -96,6 +97,7 @@ inline bool resolve_all(Driver* d) {
            resolve(d, d->cuMemcpyDtoD_v2, "cuMemcpyDtoD_v2") && resolve(d, d->cuMemsetD32_v2, "cuMemsetD32_v2") &&
            resolve(d, d->cuModuleLoadData, "cuModuleLoadData") && resolve(d, d->cuModuleUnload, "cuModuleUnload") &&
            resolve(d, d->cuModuleGetFunction, "cuModuleGetFunction") &&
+           resolve(d, d->cuFuncSetAttribute, "cuFuncSetAttribute") &&
            resolve(d, d->cuLaunchKernel, "cuLaunchKernel") && resolve(d, d->cuEventCreate, "cuEventCreate") &&
            resolve(d, d->cuEventRecord, "cuEventRecord") && resolve(d, d->cuEventSynchronize, "cuEventSynchronize") &&
            resolve(d, d->cuEventElapsedTime, "cuEventElapsedTime") &&
@@ -289,6 +291,16 @@ inline int carpathia_module_function(jlong handle, jlong module, const char* nam
                                name);
     *function = static_cast<jlong>(reinterpret_cast<intptr_t>(found));
     return r;
+}
+
+// cuFuncSetAttribute, e.g. CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES (8), which a kernel needs before it may be
+// launched with more than 48 KiB of dynamic shared memory.
+inline int carpathia_function_set_attribute(jlong handle, jlong function, int attribute, int value) {
+    carpathia_cuda::Driver* d = carpathia_cuda::driver(handle);
+    int r = carpathia_cuda::make_current(d);
+    return r != 0 ? r
+                  : d->cuFuncSetAttribute(reinterpret_cast<carpathia_cuda::CUfunction>(static_cast<intptr_t>(function)),
+                                          attribute, value);
 }
 
 // arguments: one 64-bit slot per kernel parameter holding its value (4-byte parameters in the low half, which is

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Compiles the CUDA kernels into one fatbin (sm_80 and sm_90 machine code plus compute_90 PTX for newer GPUs) and the
+# Compiles the CUDA kernels into one fatbin (sm_80 and sm_90a machine code plus compute_90 PTX for newer GPUs) and the
 # PTX text, and records the SHA-256 of every source beside them.
 #
 #   kernels/src/main/cuda/build.sh              regenerate the committed files under
@@ -24,7 +24,7 @@ MANIFEST="$RESOURCE_DIR/$NAME.sha256"
 # that CUDA 13 code needs anyway.
 NVCC_FLAGS=(-std=c++17 -O3 -compress-mode=size
             -gencode arch=compute_80,code=sm_80
-            -gencode arch=compute_90,code=sm_90
+            -gencode arch=compute_90a,code=sm_90a
             -gencode arch=compute_90,code=compute_90)
 
 # "<sha256>  src/main/cuda/<file>" for every source file, sorted by name (bytewise, as Java's String order).
@@ -37,7 +37,7 @@ compile() {
     local out="$1"
     mkdir -p "$out"
     echo "[kernels] nvcc $(nvcc --version | tail -n 2 | head -n 1)"
-    echo "[kernels] compiling $NAME.fatbin (sm_80, sm_90, compute_90 PTX): about a minute"
+    echo "[kernels] compiling $NAME.fatbin (sm_80, sm_90a, compute_90 PTX): about a minute"
     nvcc "${NVCC_FLAGS[@]}" -fatbin -o "$out/$NAME.fatbin" "$CUDA_DIR/$NAME.cu"
     nvcc -std=c++17 -O3 -ptx -arch=compute_90 -o "$out/$NAME.ptx" "$CUDA_DIR/$NAME.cu"
 }

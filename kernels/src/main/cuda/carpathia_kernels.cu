@@ -3,3 +3,4 @@
 #include "sgemm.cuh"
 #include "gemm_tensorcore.cuh"
 #include "nf4.cuh"
+#include "gemm_wgmma.cuh"

@@ -8,6 +8,9 @@
  *   (default)            a working one-device driver ("Fake GPU", sm_90, 132 SMs, 1 GiB)
  *   -DFAKE_NO_DEVICE     cuInit fails with CUDA_ERROR_NO_DEVICE, as on a machine whose driver sees no GPU
  *   -DFAKE_STUB          cuInit fails with CUDA_ERROR_STUB_LIBRARY, as the toolkit's stubs/libcuda.so does
+ *   -DFAKE_WGMMA         a working driver whose probe kernel (carpathia_wgmma_available) says wgmma runs, as on an H100
+ * Launches with more than 48 KiB of dynamic shared memory fail unless cuFuncSetAttribute raised the function's limit,
+ * as with the real driver.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
@@ -174,11 +177,26 @@ CUresult cuModuleLoadData(void** module, const void* image) {
 
 CUresult cuModuleUnload(void* module) { return module == &module_token ? SUCCESS : INVALID_HANDLE; }
 
-/* A "function" is its name, copied. */
+/* A "function" starts with its name (so that it reads as one) and remembers its dynamic shared memory limit. */
+typedef struct {
+    char name[120];
+    int max_dynamic_shared;
+} Function;
+
 CUresult cuModuleGetFunction(void** function, void* module, const char* name) {
     if (module != &module_token) return INVALID_HANDLE;
-    if (strncmp(name, "carpathia_", 10) != 0) return NOT_FOUND;
-    *function = strdup(name);
+    if (strncmp(name, "carpathia_", 10) != 0 || strlen(name) >= sizeof ((Function*) 0)->name) return NOT_FOUND;
+    Function* f = calloc(1, sizeof *f);
+    strcpy(f->name, name);
+    f->max_dynamic_shared = 48 * 1024;
+    *function = f;
+    return SUCCESS;
+}
+
+/* Only CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES (8), up to an H100's 227 KiB per block. */
+CUresult cuFuncSetAttribute(void* function, int attribute, int value) {
+    if (function == NULL || attribute != 8 || value < 0 || value > 227 * 1024) return INVALID_VALUE;
+    ((Function*) function)->max_dynamic_shared = value;
     return SUCCESS;
 }
 
@@ -197,10 +215,23 @@ CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsign
     (void) stream;
     (void) extra;
     if (gx == 0 || gy == 0 || gz == 0 || bx * by * bz > 1024 || params == NULL) return INVALID_VALUE;
+    if ((int) shared > ((Function*) function)->max_dynamic_shared) return INVALID_VALUE;
     char path[4096];
     log_path(path, sizeof path);
     FILE* log = fopen(path, "a");
     if (log == NULL) return INVALID_VALUE;
+    if (strcmp((const char*) function, "carpathia_wgmma_available") == 0) {
+        /* the probe's one parameter is where it writes whether this "GPU" runs wgmma */
+#ifdef FAKE_WGMMA
+        **(int**) params[0] = 1;
+#else
+        **(int**) params[0] = 0;
+#endif
+        fprintf(log, "%s grid=%u,%u,%u block=%u,%u,%u shared=%u\n", (const char*) function, gx, gy, gz, bx, by, bz,
+                shared);
+        fclose(log);
+        return SUCCESS;
+    }
     fprintf(log, "%s grid=%u,%u,%u block=%u,%u,%u shared=%u first=%d,%d,%d\n", (const char*) function, gx, gy, gz,
             bx, by, bz, shared, *(int*) params[0], *(int*) params[1], *(int*) params[2]);
     fclose(log);

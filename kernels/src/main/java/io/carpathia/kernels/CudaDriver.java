@@ -53,6 +53,8 @@ final class CudaDriver {
     @Name("carpathia_module_unload") static native int moduleUnload(long driver, long module);
     @Name("carpathia_module_function") static native int moduleFunction(long driver, long module, String name,
                                                                        long[] function);
+    @Name("carpathia_function_set_attribute") static native int functionSetAttribute(long driver, long function,
+                                                                                      int attribute, int value);
     @Name("carpathia_launch") static native int launch(long driver, long function, int gridX, int gridY, int gridZ,
                                                        int blockX, int blockY, int blockZ, int sharedBytes,
                                                        long[] arguments, int argumentCount);

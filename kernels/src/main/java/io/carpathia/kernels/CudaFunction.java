@@ -4,6 +4,8 @@ package io.carpathia.kernels;
 public final class CudaFunction {
     /** CUDA's limits on a grid's y and z extents (x may reach 2^31 - 1). */
     private static final int MAX_GRID_YZ = 65535;
+    /** CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES */
+    private static final int MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
     private final CudaContext context;
     private final long handle;
@@ -24,12 +26,27 @@ public final class CudaFunction {
      * (a bad configuration) surface here; faults inside the kernel surface at the next synchronising call.
      */
     public void launch(int gridX, int gridY, int gridZ, int threads, KernelArguments arguments) {
+        launch(gridX, gridY, gridZ, threads, 0, arguments);
+    }
+
+    /** {@link #launch} with {@code sharedBytes} of dynamic shared memory per block. */
+    public void launch(int gridX, int gridY, int gridZ, int threads, int sharedBytes, KernelArguments arguments) {
         if (gridX < 1 || gridY < 1 || gridZ < 1 || gridY > MAX_GRID_YZ || gridZ > MAX_GRID_YZ) {
             throw new IllegalArgumentException(name + ": grid " + gridX + " x " + gridY + " x " + gridZ
                     + " is outside CUDA's limits (x >= 1, 1 <= y, z <= 65535)");
         }
-        context.check(CudaDriver.launch(context.handle(), handle, gridX, gridY, gridZ, threads, 1, 1, 0,
+        context.check(CudaDriver.launch(context.handle(), handle, gridX, gridY, gridZ, threads, 1, 1, sharedBytes,
                         arguments.slots(), arguments.count()), "cuLaunchKernel",
-                name + " on grid " + gridX + " x " + gridY + " x " + gridZ + " of " + threads + " threads");
+                name + " on grid " + gridX + " x " + gridY + " x " + gridZ + " of " + threads + " threads"
+                        + (sharedBytes > 0 ? " with " + sharedBytes + " bytes of dynamic shared memory" : ""));
+    }
+
+    /**
+     * Lets the kernel be launched with up to {@code bytes} of dynamic shared memory (the driver refuses more than
+     * 48 KiB without it): {@code cuFuncSetAttribute(CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES)}.
+     */
+    public void allowDynamicShared(int bytes) {
+        context.check(CudaDriver.functionSetAttribute(context.handle(), handle, MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes),
+                "cuFuncSetAttribute", name + ": " + bytes + " bytes of dynamic shared memory");
     }
 }

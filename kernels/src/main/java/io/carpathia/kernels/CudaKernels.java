@@ -21,6 +21,9 @@ public final class CudaKernels {
     static final String FATBIN_RESOURCE = "cuda/carpathia_kernels.fatbin";
     static final String PTX_RESOURCE = "cuda/carpathia_kernels.ptx";
     private static final String NF4_GEMV = "carpathia_nf4_gemv";
+    private static final String WGMMA_PROBE = "carpathia_wgmma_available";
+    /** The warpgroup tile width {@link GemmFamily#AUTO} uses: {@code -Dcarpathia.cuda.wgmma=256|128|off}. */
+    private static final int AUTO_WGMMA_TILE = autoWgmmaTile(System.getProperty("carpathia.cuda.wgmma", "256"));
 
     private static volatile CudaKernels defaultKernels;
 
@@ -30,6 +33,8 @@ public final class CudaKernels {
     private DeviceBuffer workspaceA;
     private DeviceBuffer workspaceB;
     private DeviceBuffer workspaceC;
+    private volatile Boolean wgmmaAvailable;
+    private final Map<String, Boolean> dynamicSharedAllowed = new ConcurrentHashMap<>();
 
     /** Loads the kernels into {@code context}. */
     public CudaKernels(CudaContext context) {
@@ -91,9 +96,54 @@ public final class CudaKernels {
                 names.add(form.kernelName(precision, true));
             }
         }
+        for (GemmPrecision precision : GemmPrecision.values()) {
+            if (!precision.hasWgmma()) continue;
+            for (int tileN : KernelTiling.Wgmma.TILE_N) {
+                Gemm nt = Gemm.of(false, true, 2, 2, 8);
+                names.add(nt.wgmmaKernelName(precision, tileN, 0));
+                names.add(nt.wgmmaKernelName(precision, tileN, 4));
+            }
+        }
+        names.add(WGMMA_PROBE);
         for (Nf4Output output : Nf4Output.values()) names.add(output.kernelName());
         names.add(NF4_GEMV);
         return names;
+    }
+
+    static int autoWgmmaTile(String setting) {
+        return switch (setting) {
+            case "off" -> 0;
+            case "128" -> 128;
+            case "256" -> 256;
+            default -> throw new IllegalArgumentException("-Dcarpathia.cuda.wgmma=" + setting
+                    + ": expected 256, 128 or off");
+        };
+    }
+
+    /**
+     * Whether this GPU runs the warpgroup kernels of gemm_wgmma.cuh: an sm_90 GPU that loaded the fatbin's sm_90a
+     * code. Asked of the device once, by a one-thread kernel that is compiled to say 1 only in that code.
+     */
+    public boolean wgmmaAvailable() {
+        Boolean available = wgmmaAvailable;
+        if (available == null) {
+            synchronized (this) {
+                available = wgmmaAvailable;
+                if (available == null) wgmmaAvailable = available = probeWgmma();
+            }
+        }
+        return available;
+    }
+
+    private boolean probeWgmma() {
+        if (context.device().computeMajor() != 9) return false;
+        try (DeviceBuffer answer = context.allocate(4)) {
+            answer.fill32(0, 1, 0);
+            function(WGMMA_PROBE).launch(1, 1, 1, 1, new KernelArguments().pointer(answer, 0));
+            float[] word = new float[1];
+            answer.read(0, word);  // waits for the kernel
+            return Float.floatToRawIntBits(word[0]) == 1;
+        }
     }
 
     /** Which image the kernels came from: the fatbin, or the PTX with the reason the fatbin was rejected. */
@@ -113,6 +163,17 @@ public final class CudaKernels {
      */
     public void gemm(GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b,
                      long offsetB, float beta, DeviceBuffer c, long offsetC) {
+        gemm(GemmFamily.AUTO, precision, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
+    }
+
+    /**
+     * {@link #gemm} on the kernels of {@code family}.
+     *
+     * @throws IllegalArgumentException when a warpgroup family is asked of a product it cannot run (FP32, a form other
+     *         than NT, a misaligned operand) or of a GPU without them (see {@link #wgmmaAvailable()})
+     */
+    public void gemm(GemmFamily family, GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA,
+                     DeviceBuffer b, long offsetB, float beta, DeviceBuffer c, long offsetC) {
         requireFits("A", a, offsetA, shape.extentA(), precision.inputBytes(), shape);
         requireFits("B", b, offsetB, shape.extentB(), precision.inputBytes(), shape);
         requireFits("C", c, offsetC, shape.extentC(), 4, shape);
@@ -120,7 +181,7 @@ public final class CudaKernels {
         long addressA = a.address() + offsetA * precision.inputBytes();
         long addressB = b.address() + offsetB * precision.inputBytes();
         long addressC = c.address() + offsetC * 4;
-        launchGemm(precision, shape, alpha, addressA, addressB, beta, addressC);
+        launchGemm(family, precision, shape, alpha, addressA, addressB, beta, addressC);
     }
 
     /** {@link #gemm} in FP32 on the CUDA cores. */
@@ -148,7 +209,8 @@ public final class CudaKernels {
         boolean cDense = shape.ldc() == shape.n()
                 && (shape.batchCount() == 1 || shape.strideC() == (long) shape.m() * shape.ldc());
         if (beta != 0 || !cDense) workspaceC.copyFromHost(hostC, 0, bytesC);
-        launchGemm(precision, shape, alpha, workspaceA.address(), workspaceB.address(), beta, workspaceC.address());
+        launchGemm(GemmFamily.AUTO, precision, shape, alpha, workspaceA.address(), workspaceB.address(), beta,
+                workspaceC.address());
         workspaceC.copyToHost(0, hostC, bytesC);
     }
 
@@ -159,17 +221,45 @@ public final class CudaKernels {
         return context.allocate(rounded);
     }
 
-    private void launchGemm(GemmPrecision precision, Gemm shape, float alpha, long addressA, long addressB,
-                            float beta, long addressC) {
-        boolean vectorised = shape.vectorisable(precision, addressA, addressB, addressC);
+    private void launchGemm(GemmFamily family, GemmPrecision precision, Gemm shape, float alpha, long addressA,
+                            long addressB, float beta, long addressC) {
+        int tileN = wgmmaTile(family, precision, shape, addressA, addressB);
         KernelArguments arguments = new KernelArguments()
                 .int32(shape.m()).int32(shape.n()).int32(shape.k()).float32(alpha)
                 .pointer(addressA).int64(shape.lda()).int64(shape.strideA())
                 .pointer(addressB).int64(shape.ldb()).int64(shape.strideB())
                 .float32(beta).pointer(addressC).int64(shape.ldc()).int64(shape.strideC())
                 .int32(shape.batchCount());
+        if (tileN > 0) {
+            CudaFunction kernel = function(shape.wgmmaKernelName(precision, tileN, addressC));
+            int shared = KernelTiling.Wgmma.sharedBytes(tileN);
+            if (dynamicSharedAllowed.putIfAbsent(kernel.name(), Boolean.TRUE) == null) kernel.allowDynamicShared(shared);
+            kernel.launch(Gemm.ceilDiv(shape.n(), tileN), Gemm.ceilDiv(shape.m(), KernelTiling.Wgmma.BM), shape.gridZ(),
+                    KernelTiling.Wgmma.THREADS, shared, arguments);
+            return;
+        }
+        boolean vectorised = shape.vectorisable(precision, addressA, addressB, addressC);
         function(shape.kernelName(precision, vectorised))
                 .launch(shape.gridX(), shape.gridY(), shape.gridZ(), KernelTiling.Sgemm.THREADS, arguments);
+    }
+
+    /** The warpgroup tile width that runs this product, or 0 for the classic kernels. */
+    private int wgmmaTile(GemmFamily family, GemmPrecision precision, Gemm shape, long addressA, long addressB) {
+        if (family == GemmFamily.CLASSIC) return 0;
+        if (family == GemmFamily.AUTO) {
+            return AUTO_WGMMA_TILE > 0 && shape.wgmmaEligible(precision, addressA, addressB) && wgmmaAvailable()
+                    ? AUTO_WGMMA_TILE : 0;
+        }
+        if (!shape.wgmmaEligible(precision, addressA, addressB)) {
+            throw new IllegalArgumentException("gemm: " + family + " runs TF32 and BF16 products of the NT form with"
+                    + " 16-byte aligned A and B and k, lda, ldb and batch strides in whole 16 bytes; not " + precision
+                    + " " + shape);
+        }
+        if (!wgmmaAvailable()) {
+            throw new IllegalArgumentException("gemm: " + family + " needs an sm_90 GPU running the fatbin's sm_90a"
+                    + " code; this is " + context.device().describe() + ", kernels from " + moduleDescription());
+        }
+        return family.tileN();
     }
 
     private void requireFits(String operand, DeviceBuffer buffer, long offset, long elements, int elementBytes,

@@ -128,6 +128,28 @@ public record Gemm(boolean transA, boolean transB, int m, int n, int k, long lda
                 && addressC % 16 == 0 && n % 4 == 0 && ldc % 4 == 0 && strideC % 4 == 0;
     }
 
+    /**
+     * Whether Hopper's warpgroup kernels (gemm_wgmma.cuh) can run this product: the NT form (A [m, k], B [n, k],
+     * both k-contiguous) in TF32 or BF16, A and B starting on 16-byte boundaries, and k, lda, ldb and the batch
+     * strides of A and B multiples of 16 bytes' worth of elements, so that every 16-byte copy lies wholly inside or
+     * wholly outside its row. m, n and C's layout are free.
+     */
+    public boolean wgmmaEligible(GemmPrecision precision, long addressA, long addressB) {
+        int vec = precision.vectorElements();
+        return precision.hasWgmma() && !transA && transB && k % vec == 0 && lda % vec == 0 && ldb % vec == 0
+                && strideA % vec == 0 && strideB % vec == 0 && addressA % 16 == 0 && addressB % 16 == 0;
+    }
+
+    /**
+     * The warpgroup kernel for tile width {@code tileN} (128 or 256), e.g. {@code carpathia_wgmma_bf16_nt_256_c2};
+     * "_c2" when C can be written two columns at a time (n, ldc and strideC even, C 8-byte aligned).
+     */
+    public String wgmmaKernelName(GemmPrecision precision, int tileN, long addressC) {
+        if (!precision.hasWgmma()) throw new IllegalArgumentException("no warpgroup kernel for " + precision);
+        boolean pairs = n % 2 == 0 && ldc % 2 == 0 && strideC % 2 == 0 && addressC % 8 == 0;
+        return precision.wgmmaPrefix() + "nt_" + tileN + (pairs ? "_c2" : "");
+    }
+
     /** The kernel's name, e.g. {@code carpathia_sgemm_nt_vec}. */
     public String kernelName(GemmPrecision precision, boolean vectorised) {
         return precision.kernelPrefix() + (transA ? "t" : "n") + (transB ? "t" : "n") + (vectorised ? "_vec" : "");

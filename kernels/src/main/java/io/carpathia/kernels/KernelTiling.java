@@ -55,6 +55,30 @@ public final class KernelTiling {
         public static final Shape BF16 = new Shape(16, 32, 8, 8);
     }
 
+    /** gemm_wgmma.cuh: TF32 and BF16 on Hopper's warpgroup instructions (the NT form). */
+    public static final class Wgmma {
+        private Wgmma() {}
+
+        public static final int BM = 128;
+        public static final int THREADS = 256;
+        public static final int WARPGROUP_ROWS = 64;
+        public static final int MMA_N = 128;
+        public static final int ROW_BYTES = 128;
+        public static final int CHUNK_BYTES = 16;
+        public static final int CHUNKS_PER_ROW = ROW_BYTES / CHUNK_BYTES;
+        public static final int ATOM_BYTES = 1024;
+        public static final int PREFETCH = 2;
+        public static final int STAGES = PREFETCH + 2;
+
+        /** The tile widths (BN) compiled: 128 and 256 columns of C per block. */
+        public static final int[] TILE_N = {128, 256};
+
+        /** Dynamic shared memory of a block with tile width {@code bn}: the stages plus one atom of alignment slack. */
+        public static int sharedBytes(int bn) {
+            return STAGES * (BM + bn) * ROW_BYTES + ATOM_BYTES;
+        }
+    }
+
     /** nf4.cuh: dequantization and the matrix-vector product. */
     public static final class Nf4 {
         private Nf4() {}

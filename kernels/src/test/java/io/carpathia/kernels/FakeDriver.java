@@ -16,19 +16,25 @@ final class FakeDriver {
     static final String WORKING = "working";
     static final String NO_DEVICE = "no-device";
     static final String STUB = "stub";
+    static final String WGMMA = "wgmma";
 
     /** The library's path for one flavour, compiled on first use. */
     static synchronized Path library(String flavour) throws IOException, InterruptedException {
         Path dir = Path.of("target", "fake-cuda", flavour).toAbsolutePath();
         Path library = dir.resolve("libfakecuda.so");
-        if (Files.exists(library)) return library;
+        Path source = Path.of("src", "test", "c", "fake_libcuda.c").toAbsolutePath();
+        if (Files.exists(library)
+                && Files.getLastModifiedTime(library).compareTo(Files.getLastModifiedTime(source)) >= 0) {
+            return library;  // built from the current source
+        }
         Files.createDirectories(dir);
         String compiler = findCompiler();
         assumeTrue(compiler != null, "no C compiler (cc, gcc) on PATH to build the fake CUDA driver");
         List<String> command = new ArrayList<>(List.of(compiler, "-shared", "-fPIC", "-O1", "-o", library.toString()));
         if (flavour.equals(NO_DEVICE)) command.add("-DFAKE_NO_DEVICE");
         if (flavour.equals(STUB)) command.add("-DFAKE_STUB");
-        command.add(Path.of("src", "test", "c", "fake_libcuda.c").toAbsolutePath().toString());
+        if (flavour.equals(WGMMA)) command.add("-DFAKE_WGMMA");
+        command.add(source.toString());
         command.add("-ldl");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String output = new String(process.getInputStream().readAllBytes());

@@ -2,6 +2,7 @@ package io.carpathia.kernels;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -152,6 +153,64 @@ class FakeDriverTest {
                 "carpathia_gemm_bf16_tn_vec grid=1,1,3 block=256,1,1 shared=0 first=64,64,64",
                 "carpathia_sgemm_nn grid=1,1,1 block=256,1,1 shared=0 first=64,64,64"),
                 FakeDriver.takeLaunches(library));
+    }
+
+    @Test
+    void withoutWgmmaTensorCoreProductsStayOnTheWarpLevelKernels() throws Exception {
+        CudaKernels kernels = new CudaKernels(context);
+        assertFalse(kernels.wgmmaAvailable());  // the fake's probe says 0, as an image without sm_90a code does
+        try (DeviceBuffer a = context.allocate(1 << 20); DeviceBuffer b = context.allocate(1 << 20);
+             DeviceBuffer c = context.allocate(1 << 20)) {
+            kernels.gemm(GemmPrecision.BF16, Gemm.of(false, true, 200, 300, 64), 1f, a, 0, b, 0, 0f, c, 0);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kernels.gemm(
+                    GemmFamily.WGMMA_256, GemmPrecision.BF16, Gemm.of(false, true, 200, 300, 64), 1f, a, 0, b, 0, 0f,
+                    c, 0));
+            assertTrue(e.getMessage().startsWith("gemm: WGMMA_256 needs an sm_90 GPU running the fatbin's sm_90a"
+                    + " code; this is Fake GPU"), e.getMessage());
+        }
+        assertEquals(List.of(
+                "carpathia_wgmma_available grid=1,1,1 block=1,1,1 shared=0",
+                "carpathia_gemm_bf16_nt_vec grid=3,2,1 block=256,1,1 shared=0 first=200,300,64"),
+                FakeDriver.takeLaunches(library));
+    }
+
+    @Test
+    void onAnSm90GpuNtTensorCoreProductsGoToTheWarpgroupKernels() throws Exception {
+        Path wgmmaLibrary = FakeDriver.library(FakeDriver.WGMMA);
+        FakeDriver.takeLaunches(wgmmaLibrary);
+        try (CudaContext gpu = CudaContext.open(wgmmaLibrary.toString(), 0);
+             DeviceBuffer a = gpu.allocate(1 << 20); DeviceBuffer b = gpu.allocate(1 << 20);
+             DeviceBuffer c = gpu.allocate(1 << 20)) {
+            CudaKernels kernels = new CudaKernels(gpu);
+            assertTrue(kernels.wgmmaAvailable());
+            kernels.gemm(GemmPrecision.BF16, Gemm.of(false, true, 200, 300, 64), 1f, a, 0, b, 0, 0f, c, 0);
+            kernels.gemm(GemmPrecision.TF32, Gemm.of(false, true, 129, 7, 12).batched(2), 1f, a, 0, b, 0, 0f, c, 0);
+            kernels.gemm(GemmFamily.WGMMA_128, GemmPrecision.TF32, Gemm.of(false, true, 5, 9, 4), 1f, a, 0, b, 0, 0f,
+                    c, 0);
+            // not for the warpgroup kernels: k not whole 16-byte chunks, another form, FP32, a misaligned A
+            kernels.gemm(GemmPrecision.BF16, Gemm.of(false, true, 64, 64, 60), 1f, a, 0, b, 0, 0f, c, 0);
+            kernels.gemm(GemmPrecision.BF16, Gemm.of(false, false, 64, 64, 64), 1f, a, 0, b, 0, 0f, c, 0);
+            kernels.sgemm(Gemm.of(false, true, 64, 64, 64), 1f, a, 0, b, 0, 0f, c, 0);
+            kernels.gemm(GemmPrecision.TF32, Gemm.of(false, true, 64, 64, 64), 1f, a, 1, b, 0, 0f, c, 0);
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kernels.gemm(
+                    GemmFamily.WGMMA_128, GemmPrecision.TF32, Gemm.of(false, false, 64, 64, 64), 1f, a, 0, b, 0, 0f,
+                    c, 0));
+            assertTrue(e.getMessage().startsWith("gemm: WGMMA_128 runs TF32 and BF16 products of the NT form"),
+                    e.getMessage());
+        }
+        int wide = KernelTiling.Wgmma.sharedBytes(256);
+        int narrow = KernelTiling.Wgmma.sharedBytes(128);
+        assertEquals(197632, wide);  // 4 stages of (128 + 256) rows x 128 bytes, + 1 KiB to align the swizzle
+        assertEquals(List.of(
+                "carpathia_wgmma_available grid=1,1,1 block=1,1,1 shared=0",
+                "carpathia_wgmma_bf16_nt_256_c2 grid=2,2,1 block=256,1,1 shared=" + wide + " first=200,300,64",
+                "carpathia_wgmma_tf32_nt_256 grid=1,2,2 block=256,1,1 shared=" + wide + " first=129,7,12",
+                "carpathia_wgmma_tf32_nt_128 grid=1,1,1 block=256,1,1 shared=" + narrow + " first=5,9,4",
+                "carpathia_gemm_bf16_nt grid=1,1,1 block=256,1,1 shared=0 first=64,64,60",
+                "carpathia_gemm_bf16_nn_vec grid=1,1,1 block=256,1,1 shared=0 first=64,64,64",
+                "carpathia_sgemm_nt_vec grid=1,1,1 block=256,1,1 shared=0 first=64,64,64",
+                "carpathia_gemm_tf32_nt grid=1,1,1 block=256,1,1 shared=0 first=64,64,64"),
+                FakeDriver.takeLaunches(wgmmaLibrary));
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -120,6 +121,32 @@ class KernelTilingMatchesSourcesTest {
         assertEquals(KernelTiling.Sgemm.BM, KernelTiling.TensorCore.BM);
         assertEquals(KernelTiling.Sgemm.BN, KernelTiling.TensorCore.BN);
         assertEquals(KernelTiling.Sgemm.THREADS, KernelTiling.TensorCore.THREADS);
+    }
+
+    @Test
+    void wgmma() throws IOException {
+        Map<String, Integer> s = constants("gemm_wgmma.cuh");
+        expect(s, "BM", KernelTiling.Wgmma.BM);
+        expect(s, "THREADS", KernelTiling.Wgmma.THREADS);
+        expect(s, "WARPGROUP_ROWS", KernelTiling.Wgmma.WARPGROUP_ROWS);
+        expect(s, "MMA_N", KernelTiling.Wgmma.MMA_N);
+        expect(s, "ROW_BYTES", KernelTiling.Wgmma.ROW_BYTES);
+        expect(s, "CHUNK_BYTES", KernelTiling.Wgmma.CHUNK_BYTES);
+        expect(s, "CHUNKS_PER_ROW", KernelTiling.Wgmma.CHUNKS_PER_ROW);
+        expect(s, "ATOM_BYTES", KernelTiling.Wgmma.ATOM_BYTES);
+        expect(s, "PREFETCH", KernelTiling.Wgmma.PREFETCH);
+        expect(s, "STAGES", KernelTiling.Wgmma.STAGES);
+        expect(s, "Bf16.ELEMENTS_PER_CHUNK", 16 / GemmPrecision.BF16.inputBytes());
+        expect(s, "Tf32.ELEMENTS_PER_CHUNK", 16 / GemmPrecision.TF32.inputBytes());
+        // the entry points instantiate exactly the tile widths KernelTiling lists
+        String source = Files.readString(SOURCES.resolve("gemm_wgmma.cuh"));
+        Matcher entry = Pattern.compile("CARPATHIA_WGMMA_ENTRY\\(carpathia_wgmma_\\w+, carpathia::wgmma::\\w+, (\\d+),")
+                .matcher(source);
+        java.util.TreeSet<Integer> widths = new java.util.TreeSet<>();
+        while (entry.find()) widths.add(Integer.parseInt(entry.group(1)));
+        assertEquals(java.util.Arrays.stream(KernelTiling.Wgmma.TILE_N).boxed().toList(), List.copyOf(widths));
+        // the shared memory a launch asks for is what the kernel's Shape<BN> lays out
+        assertEquals(4 * (128 + 256) * 128 + 1024, KernelTiling.Wgmma.sharedBytes(256));
     }
 
     @Test

@@ -61,8 +61,11 @@ final class FakeGpu {
     private static Path library() throws IOException, InterruptedException {
         Path dir = Path.of("target", "fake-cuda").toAbsolutePath();
         Path library = dir.resolve("libfakecuda.so");
-        if (Files.exists(library)) return library;
         assumeTrue(Files.isRegularFile(SOURCE), "the stand-in driver's source " + SOURCE + " is not there");
+        if (Files.exists(library)
+                && Files.getLastModifiedTime(library).compareTo(Files.getLastModifiedTime(SOURCE)) >= 0) {
+            return library;  // built from the current source
+        }
         Files.createDirectories(dir);
         String compiler = compiler();
         assumeTrue(compiler != null, "no C compiler (cc, gcc, clang) to build the stand-in CUDA driver");

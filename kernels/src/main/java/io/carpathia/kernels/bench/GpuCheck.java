@@ -13,6 +13,7 @@ import io.carpathia.kernels.CudaContext;
 import io.carpathia.kernels.CudaKernels;
 import io.carpathia.kernels.Gemm;
 import io.carpathia.kernels.GemmPrecision;
+import io.carpathia.kernels.KernelTiling;
 import io.carpathia.kernels.Nf4Layout;
 import io.carpathia.kernels.reference.GemmReference;
 import io.carpathia.kernels.reference.Nf4Data;
@@ -21,6 +22,7 @@ import io.carpathia.kernels.reference.Nf4Reference;
 import io.carpathia.kernels.reference.Rounding;
 import io.carpathia.kernels.reference.SgemmEmulation;
 import io.carpathia.kernels.reference.TensorCoreEmulation;
+import io.carpathia.kernels.reference.WgmmaEmulation;
 
 /**
  * The GPU machine's one run: every kernel against its CPU reference on fresh random inputs of awkward sizes, then
@@ -74,6 +76,7 @@ public final class GpuCheck {
         CudaKernels kernels = new CudaKernels(context);
         System.out.println("Device: " + context.device().describe());
         System.out.println("Kernels from: " + kernels.moduleDescription());
+        System.out.println("Warpgroup (wgmma) kernels: " + (kernels.wgmmaAvailable() ? "available" : "not on this GPU"));
         if (!torch.isEmpty()) {
             System.out.println("PyTorch side: torch " + torch.getProperty("torch_version", "?") + ", CUDA "
                     + torch.getProperty("cuda", "?") + ", " + torch.getProperty("device", "?"));
@@ -137,6 +140,20 @@ public final class GpuCheck {
             TensorCoreEmulation.run(GemmPrecision.BF16, shape, 1f, Rounding.roundToBf16(a), 0,
                     Rounding.roundToBf16(b), 0, 0f, bf16, 0, shape.vectorisable(GemmPrecision.BF16, 0, 0, 0));
             require(relativeError(bf16, expected) < 1e-2, "BF16 emulation of " + shape);
+        }
+        Gemm nt = Gemm.of(false, true, 65, 129, 72);
+        float[] a = values(random, nt.extentA());
+        float[] b = values(random, nt.extentB());
+        float[] expected = new float[(int) nt.extentC()];
+        GemmReference.gemm(nt, 1f, a, 0, b, 0, 0f, expected, 0);
+        for (int tileN : KernelTiling.Wgmma.TILE_N) {
+            float[] tf32 = new float[expected.length];
+            WgmmaEmulation.run(GemmPrecision.TF32, tileN, nt, 1f, a, 0, b, 0, 0f, tf32, 0, 1);
+            require(relativeError(tf32, expected) < 1e-2, "TF32 wgmma emulation (BN " + tileN + ") of " + nt);
+            float[] bf16 = new float[expected.length];
+            WgmmaEmulation.run(GemmPrecision.BF16, tileN, nt, 1f, Rounding.roundToBf16(a), 0, Rounding.roundToBf16(b),
+                    0, 0f, bf16, 0, 1);
+            require(relativeError(bf16, expected) < 1e-2, "BF16 wgmma emulation (BN " + tileN + ") of " + nt);
         }
         for (long n : new long[] {1, 65, 4133}) {
             Nf4Data data = Nf4Data.random(Nf4Layout.doubleQuantized(n), random);

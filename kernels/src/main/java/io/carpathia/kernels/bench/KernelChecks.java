@@ -10,6 +10,7 @@ import io.carpathia.kernels.CudaKernels;
 import io.carpathia.kernels.DeviceBuffer;
 import io.carpathia.kernels.DeviceNf4;
 import io.carpathia.kernels.Gemm;
+import io.carpathia.kernels.GemmFamily;
 import io.carpathia.kernels.GemmPrecision;
 import io.carpathia.kernels.Nf4Layout;
 import io.carpathia.kernels.Nf4Output;
@@ -63,6 +64,9 @@ final class KernelChecks {
             }
             Gemm shared = Gemm.of(false, false, 96, 64, 48);
             gemm(precision, shared.batched(3, shared.extentA(), 0, shared.extentC()), 1f, 0f, true);
+            if (precision.hasWgmma() && kernels.wgmmaAvailable()) {
+                for (GemmFamily family : List.of(GemmFamily.WGMMA_128, GemmFamily.WGMMA_256)) wgmma(family, precision);
+            }
         }
         for (Nf4Output output : Nf4Output.values()) {
             for (boolean nested : new boolean[] {false, true}) {
@@ -83,11 +87,29 @@ final class KernelChecks {
         return results;
     }
 
+    /** The warpgroup kernels (NT only, k in whole 16-byte chunks) on awkward m, n and C layouts. */
+    private void wgmma(GemmFamily family, GemmPrecision precision) {
+        gemm(family, precision, Gemm.of(false, true, 1, 1, 8), 1f, 0f, true);
+        gemm(family, precision, Gemm.of(false, true, 17, 63, 64), 1f, 0f, true);
+        gemm(family, precision, Gemm.of(false, true, 65, 129, 72), 0.5f, 0f, true);
+        gemm(family, precision, Gemm.of(false, true, 129, 17, 136), 1f, -1f, true);
+        gemm(family, precision, Gemm.of(false, true, 128, 256, 128), 1f, 0f, true);
+        gemm(family, precision, Gemm.of(false, true, 256, 520, 328), 1f, 0.5f, true);
+        gemm(family, precision, Gemm.of(false, true, 72, 136, 40).withLeadingDimensions(48, 56, 141), 2f, 0f, true);
+        gemm(family, precision, Gemm.of(false, true, 33, 65, 24).batched(3), 1f, 0f, true);
+        gemm(family, precision, Gemm.of(false, true, 64, 64, 64).batched(4), 1f, 1f, true);
+        gemm(family, precision, Gemm.of(false, true, 300, 777, 1032), 1f, 0f, true);
+    }
+
+    void gemm(GemmPrecision precision, Gemm shape, float alpha, float beta, boolean aligned) {
+        gemm(GemmFamily.CLASSIC, precision, shape, alpha, beta, aligned);
+    }
+
     /**
      * One product. {@code aligned}: operands at element offset 0 (so vectorisable shapes take the `_vec` kernel),
      * else at offset 1, which takes the element-wise kernel whatever the shape.
      */
-    void gemm(GemmPrecision precision, Gemm shape, float alpha, float beta, boolean aligned) {
+    void gemm(GemmFamily family, GemmPrecision precision, Gemm shape, float alpha, float beta, boolean aligned) {
         int offset = aligned ? 0 : 1;
         int inputBytes = precision.inputBytes();
         float[] a = random(offset + shape.extentA());
@@ -120,10 +142,12 @@ final class KernelChecks {
                 deviceB.write(b, 0);
             }
             deviceC.write(c, 0);
-            kernel = shape.kernelName(precision, shape.vectorisable(precision,
-                    deviceA.address() + (long) offset * inputBytes, deviceB.address() + (long) offset * inputBytes,
-                    deviceC.address() + offset * 4L));
-            kernels.gemm(precision, shape, alpha, deviceA, offset, deviceB, offset, beta, deviceC, offset);
+            kernel = family.tileN() > 0
+                    ? shape.wgmmaKernelName(precision, family.tileN(), deviceC.address() + offset * 4L)
+                    : shape.kernelName(precision, shape.vectorisable(precision,
+                            deviceA.address() + (long) offset * inputBytes,
+                            deviceB.address() + (long) offset * inputBytes, deviceC.address() + offset * 4L));
+            kernels.gemm(family, precision, shape, alpha, deviceA, offset, deviceB, offset, beta, deviceC, offset);
             context.synchronize();
             deviceC.read(0, out);
         }
