@@ -92,4 +92,24 @@ __device__ __forceinline__ float gemm_epilogue(float accumulator, float alpha, f
     return value;
 }
 
+// Writes the accumulators of columns col and col + 1 of one row of C through the epilogue, as the tensor-core kernels
+// hold them (two adjacent columns per register pair). PAIRS: n, ldc and the batch stride even and C 8-byte aligned, so
+// both columns are inside or both outside and one 8-byte access serves them; otherwise each column is checked alone.
+template <bool PAIRS>
+__device__ __forceinline__ void store_column_pair(float* cRow, int col, int n, const float* r, float alpha,
+                                                  float beta) {
+    if (PAIRS) {
+        if (col < n) {
+            float2 old = beta != 0.0f ? *reinterpret_cast<const float2*>(cRow + col) : make_float2(0.f, 0.f);
+            float2 out;
+            out.x = gemm_epilogue(r[0], alpha, beta, &old.x);
+            out.y = gemm_epilogue(r[1], alpha, beta, &old.y);
+            *reinterpret_cast<float2*>(cRow + col) = out;
+        }
+    } else {
+        if (col < n) cRow[col] = gemm_epilogue(r[0], alpha, beta, cRow + col);
+        if (col + 1 < n) cRow[col + 1] = gemm_epilogue(r[1], alpha, beta, cRow + col + 1);
+    }
+}
+
 }  // namespace carpathia

@@ -253,20 +253,7 @@ __device__ __forceinline__ void gemm(int m, int n, int k, float alpha,
 #pragma unroll
                 for (int j = 0; j < N_FRAGS; ++j) {
                     const int col = n0 + warpCol * WN + j * MMA_N + 2 * t;
-                    const float* r = &acc[i][j][2 * half];
-                    if (VECTORISED) {  // n even and col even: both columns inside or both outside
-                        if (col < n) {
-                            float2 old = beta != 0.0f ? *reinterpret_cast<const float2*>(cRow + col)
-                                                      : make_float2(0.f, 0.f);
-                            float2 out;
-                            out.x = gemm_epilogue(r[0], alpha, beta, &old.x);
-                            out.y = gemm_epilogue(r[1], alpha, beta, &old.y);
-                            *reinterpret_cast<float2*>(cRow + col) = out;
-                        }
-                    } else {
-                        if (col < n) cRow[col] = gemm_epilogue(r[0], alpha, beta, cRow + col);
-                        if (col + 1 < n) cRow[col + 1] = gemm_epilogue(r[1], alpha, beta, cRow + col + 1);
-                    }
+                    store_column_pair<VECTORISED>(cRow, col, n, &acc[i][j][2 * half], alpha, beta);
                 }
             }
         }

@@ -302,20 +302,7 @@ __device__ __forceinline__ void gemm(int m, int n, int k, float alpha, const typ
 #pragma unroll
                 for (int jn = 0; jn < MMA_N / 8; ++jn) {
                     const int col = n0 + h * MMA_N + jn * 8 + 2 * t;
-                    const float* r = &acc[h][4 * jn + 2 * half];
-                    if (VECTORISED_C) {  // n, ldc and the stride even, C 8-byte aligned: two columns in or out
-                        if (col < n) {
-                            float2 old = beta != 0.0f ? *reinterpret_cast<const float2*>(cRow + col)
-                                                      : make_float2(0.f, 0.f);
-                            float2 out;
-                            out.x = gemm_epilogue(r[0], alpha, beta, &old.x);
-                            out.y = gemm_epilogue(r[1], alpha, beta, &old.y);
-                            *reinterpret_cast<float2*>(cRow + col) = out;
-                        }
-                    } else {
-                        if (col < n) cRow[col] = gemm_epilogue(r[0], alpha, beta, cRow + col);
-                        if (col + 1 < n) cRow[col + 1] = gemm_epilogue(r[1], alpha, beta, cRow + col + 1);
-                    }
+                    store_column_pair<VECTORISED_C>(cRow, col, n, &acc[h][4 * jn + 2 * half], alpha, beta);
                 }
             }
         }
