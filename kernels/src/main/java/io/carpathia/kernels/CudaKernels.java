@@ -34,7 +34,6 @@ public final class CudaKernels {
     private DeviceBuffer workspaceB;
     private DeviceBuffer workspaceC;
     private volatile Boolean wgmmaAvailable;
-    private final Map<String, Boolean> dynamicSharedAllowed = new ConcurrentHashMap<>();
 
     /** Loads the kernels into {@code context}. */
     public CudaKernels(CudaContext context) {
@@ -98,10 +97,10 @@ public final class CudaKernels {
         }
         for (GemmPrecision precision : GemmPrecision.values()) {
             if (!precision.hasWgmma()) continue;
+            Gemm nt = Gemm.of(false, true, 2, 2, 8);
             for (int tileN : KernelTiling.Wgmma.TILE_N) {
-                Gemm nt = Gemm.of(false, true, 2, 2, 8);
-                names.add(nt.wgmmaKernelName(precision, tileN, 0));
-                names.add(nt.wgmmaKernelName(precision, tileN, 4));
+                names.add(nt.wgmmaKernelName(precision, tileN, 0));  // C 8-byte aligned: the "_c2" form
+                names.add(nt.wgmmaKernelName(precision, tileN, 4));  // C 4-byte aligned: column by column
             }
         }
         names.add(WGMMA_PROBE);
@@ -231,11 +230,9 @@ public final class CudaKernels {
                 .float32(beta).pointer(addressC).int64(shape.ldc()).int64(shape.strideC())
                 .int32(shape.batchCount());
         if (tileN > 0) {
-            CudaFunction kernel = function(shape.wgmmaKernelName(precision, tileN, addressC));
-            int shared = KernelTiling.Wgmma.sharedBytes(tileN);
-            if (dynamicSharedAllowed.putIfAbsent(kernel.name(), Boolean.TRUE) == null) kernel.allowDynamicShared(shared);
-            kernel.launch(Gemm.ceilDiv(shape.n(), tileN), Gemm.ceilDiv(shape.m(), KernelTiling.Wgmma.BM), shape.gridZ(),
-                    KernelTiling.Wgmma.THREADS, shared, arguments);
+            function(shape.wgmmaKernelName(precision, tileN, addressC)).launch(Gemm.ceilDiv(shape.n(), tileN),
+                    Gemm.ceilDiv(shape.m(), KernelTiling.Wgmma.BM), shape.gridZ(), KernelTiling.Wgmma.THREADS,
+                    KernelTiling.Wgmma.sharedBytes(tileN), arguments);
             return;
         }
         boolean vectorised = shape.vectorisable(precision, addressA, addressB, addressC);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.SplittableRandom;
 
 import io.carpathia.kernels.Gemm;
+import io.carpathia.kernels.GemmPrecision;
 
 /** Test data for matrix products: operands with padding, a sentinel-filled C, and the checks on the result. */
 final class Matrices {
@@ -92,5 +93,41 @@ final class Matrices {
                         "element " + i + " outside C was overwritten");
             }
         }
+    }
+
+    /** A tensor-core kernel's emulation, run on operands at the given element offsets (bfloat16 values for BF16). */
+    interface TensorCoreRun {
+        void run(float[] a, int offsetA, float[] b, int offsetB, float[] c, int offsetC);
+    }
+
+    /**
+     * Runs a TF32 or BF16 emulation on random operands (A, B and C at element offsets 8, 16 and 4) with alpha 0.5:
+     * only C may be written, the result must equal the reference on the values the tensor cores see to 1e-6 of
+     * |A|·|B|, and the float32 product to 1e-2.
+     */
+    static void checkTensorCores(GemmPrecision precision, Gemm shape, float beta, long seed, String what,
+                                 TensorCoreRun emulation) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int offsetA = 8;
+        int offsetB = 16;
+        int offsetC = 4;
+        float[] a = random(random, offsetA + shape.extentA());
+        float[] b = random(random, offsetB + shape.extentB());
+        boolean bf16 = precision == GemmPrecision.BF16;
+        float[] seenA = bf16 ? Rounding.roundToBf16(a) : Rounding.roundToTf32(a);
+        float[] seenB = bf16 ? Rounding.roundToBf16(b) : Rounding.roundToTf32(b);
+        float[] c = output(random, shape, offsetC, 3, beta);
+        float[] initialC = c.clone();
+        float[] onSeen = c.clone();
+        float[] onFloat32 = c.clone();
+        emulation.run(bf16 ? seenA : a, offsetA, bf16 ? seenB : b, offsetB, c, offsetC);
+        GemmReference.gemm(shape, 0.5f, seenA, offsetA, seenB, offsetB, beta, onSeen, offsetC);
+        GemmReference.gemm(shape, 0.5f, a, offsetA, b, offsetB, beta, onFloat32, offsetC);
+        assertOnlyCWritten(shape, offsetC, c);
+        float[] scale = magnitudes(shape, 0.5f, a, offsetA, b, offsetB, beta, initialC, offsetC);
+        double exact = scaledError(shape, offsetC, c, onSeen, scale);
+        assertTrue(exact < 1e-6, what + ": error " + exact + " (of |A|·|B|) against the rounded inputs");
+        double rounded = scaledError(shape, offsetC, c, onFloat32, scale);
+        assertTrue(rounded < 1e-2, what + ": error " + rounded + " (of |A|·|B|) against float32");
     }
 }

@@ -67,32 +67,10 @@ class TensorCoreEmulationTest {
     }
 
     private static void check(GemmPrecision precision, Gemm shape, float beta, long seed) {
-        SplittableRandom random = new SplittableRandom(seed);
-        int offsetA = 8;
-        int offsetB = 16;
-        int offsetC = 4;
-        float[] a = Matrices.random(random, offsetA + shape.extentA());
-        float[] b = Matrices.random(random, offsetB + shape.extentB());
-        boolean bf16 = precision == GemmPrecision.BF16;
-        float[] seenA = bf16 ? Rounding.roundToBf16(a) : Rounding.roundToTf32(a);
-        float[] seenB = bf16 ? Rounding.roundToBf16(b) : Rounding.roundToTf32(b);
-        float[] c = Matrices.output(random, shape, offsetC, 3, beta);
-        float[] initialC = c.clone();
-        float[] onSeen = c.clone();
-        float[] onFloat32 = c.clone();
-        int elementBytes = precision.inputBytes();
-        boolean vectorised = shape.vectorisable(precision, (long) offsetA * elementBytes, (long) offsetB * elementBytes,
-                offsetC * 4L);
-        TensorCoreEmulation.run(precision, shape, 0.5f, bf16 ? seenA : a, offsetA, bf16 ? seenB : b, offsetB, beta, c,
-                offsetC, vectorised);
-        GemmReference.gemm(shape, 0.5f, seenA, offsetA, seenB, offsetB, beta, onSeen, offsetC);
-        GemmReference.gemm(shape, 0.5f, a, offsetA, b, offsetB, beta, onFloat32, offsetC);
-        Matrices.assertOnlyCWritten(shape, offsetC, c);
-        String what = precision + " " + shape + (vectorised ? " vectorised" : "");
-        float[] scale = Matrices.magnitudes(shape, 0.5f, a, offsetA, b, offsetB, beta, initialC, offsetC);
-        double exact = Matrices.scaledError(shape, offsetC, c, onSeen, scale);
-        assertTrue(exact < 1e-6, what + ": error " + exact + " (of |A|·|B|) against the rounded inputs");
-        double rounded = Matrices.scaledError(shape, offsetC, c, onFloat32, scale);
-        assertTrue(rounded < 1e-2, what + ": error " + rounded + " (of |A|·|B|) against float32");
+        int bytes = precision.inputBytes();
+        boolean vectorised = shape.vectorisable(precision, 8L * bytes, 16L * bytes, 4 * 4L);
+        Matrices.checkTensorCores(precision, shape, beta, seed, precision + " " + shape + (vectorised ? " vectorised"
+                : ""), (a, offsetA, b, offsetB, c, offsetC) -> TensorCoreEmulation.run(precision, shape, 0.5f, a,
+                offsetA, b, offsetB, beta, c, offsetC, vectorised));
     }
 }

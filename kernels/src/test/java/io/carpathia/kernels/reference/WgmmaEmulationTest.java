@@ -2,9 +2,6 @@ package io.carpathia.kernels.reference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
-
-import java.util.SplittableRandom;
 
 import io.carpathia.kernels.Gemm;
 import io.carpathia.kernels.GemmPrecision;
@@ -79,24 +76,8 @@ class WgmmaEmulationTest {
     }
 
     private static void check(GemmPrecision precision, int tileN, Gemm shape, float beta, long seed, int gridZ) {
-        SplittableRandom random = new SplittableRandom(seed);
-        int offsetA = 8;
-        int offsetB = 16;
-        int offsetC = 4;
-        float[] a = Matrices.random(random, offsetA + shape.extentA());
-        float[] b = Matrices.random(random, offsetB + shape.extentB());
-        boolean bf16 = precision == GemmPrecision.BF16;
-        float[] seenA = bf16 ? Rounding.roundToBf16(a) : Rounding.roundToTf32(a);
-        float[] seenB = bf16 ? Rounding.roundToBf16(b) : Rounding.roundToTf32(b);
-        float[] c = Matrices.output(random, shape, offsetC, 3, beta);
-        float[] initialC = c.clone();
-        float[] onSeen = c.clone();
-        WgmmaEmulation.run(precision, tileN, shape, 0.5f, bf16 ? seenA : a, offsetA, bf16 ? seenB : b, offsetB, beta,
-                c, offsetC, gridZ);
-        GemmReference.gemm(shape, 0.5f, seenA, offsetA, seenB, offsetB, beta, onSeen, offsetC);
-        Matrices.assertOnlyCWritten(shape, offsetC, c);
-        float[] scale = Matrices.magnitudes(shape, 0.5f, a, offsetA, b, offsetB, beta, initialC, offsetC);
-        double error = Matrices.scaledError(shape, offsetC, c, onSeen, scale);
-        assertTrue(error < 1e-6, precision + " BN=" + tileN + " " + shape + ": error " + error);
+        Matrices.checkTensorCores(precision, shape, beta, seed, precision + " BN=" + tileN + " " + shape,
+                (a, offsetA, b, offsetB, c, offsetC) -> WgmmaEmulation.run(precision, tileN, shape, 0.5f, a, offsetA,
+                        b, offsetB, beta, c, offsetC, gridZ));
     }
 }
