@@ -39,7 +39,9 @@ rm -rf "$OUT"
 mkdir -p "$STAGE/lib"
 (cd "$ROOT" && "${MVN[@]}" -q -B -pl kernels dependency:copy-dependencies -DincludeScope=runtime \
     -DoutputDirectory="$STAGE/lib")
-cp "$ROOT"/kernels/target/carpathia-kernels-*.jar "$STAGE/lib/"
+for jar in "$ROOT"/kernels/target/carpathia-kernels-*.jar; do
+    [[ "$jar" == *-tests.jar ]] || cp "$jar" "$STAGE/lib/"    # the main jar, not the test-jar
+done
 
 echo "[bundle] jlink from $JDK"
 "$JDK/bin/jlink" --add-modules java.base,jdk.unsupported,java.logging,java.management --strip-debug \

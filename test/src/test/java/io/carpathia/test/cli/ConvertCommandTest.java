@@ -9,8 +9,8 @@ import io.carpathia.engine.autograd.GradMode;
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.models.bert.BertCheckpoint;
 import io.carpathia.models.bert.BertModel;
+import io.carpathia.test.bert.MiniLm;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -27,14 +27,7 @@ class ConvertCommandTest {
 
     @BeforeAll
     static void copyModel() throws IOException {
-        // as in the langchain4j jar: the model and <stem>-tokenizer.json side by side
-        Path dir = Files.createDirectories(tmp.resolve("jar"));
-        onnx = dir.resolve("all-minilm-l6-v2.onnx");
-        for (String name : List.of("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json")) {
-            try (InputStream in = ConvertCommandTest.class.getClassLoader().getResourceAsStream(name)) {
-                Files.copy(in, dir.resolve(name));
-            }
-        }
+        onnx = MiniLm.copyWithTokenizer(tmp.resolve("jar"));
     }
 
     private static String[] lines(String output) {

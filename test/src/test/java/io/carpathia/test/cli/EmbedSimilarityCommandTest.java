@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.carpathia.models.bert.BertCheckpoint;
 import io.carpathia.models.bert.SentenceEmbedder;
+import io.carpathia.test.bert.MiniLm;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -34,13 +35,7 @@ class EmbedSimilarityCommandTest {
 
     @BeforeAll
     static void convert() throws IOException {
-        Path jar = Files.createDirectories(tmp.resolve("jar"));
-        onnx = jar.resolve("all-minilm-l6-v2.onnx");
-        for (String name : List.of("all-minilm-l6-v2.onnx", "all-minilm-l6-v2-tokenizer.json")) {
-            try (InputStream in = EmbedSimilarityCommandTest.class.getClassLoader().getResourceAsStream(name)) {
-                Files.copy(in, jar.resolve(name));
-            }
-        }
+        onnx = MiniLm.copyWithTokenizer(tmp.resolve("jar"));
         folder = tmp.resolve("minilm");
         Cli.Result r = Cli.run("convert", onnx.toString(), folder.toString());
         assertEquals(0, r.status(), r.output());
