@@ -1,2 +1,2 @@
-/** GPT-2, BERT, ViT, the captioner, tokenizers and the command-line interface. */
+/** GPT-2, BERT, their tokenizers and the command-line interface. */
 package io.carpathia.models;
