@@ -6,6 +6,7 @@ import io.carpathia.kernels.CudaKernels;
 import io.carpathia.kernels.CudaUnavailableException;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -28,7 +29,8 @@ import org.nd4j.linalg.factory.Nd4j;
  * as before, and the tensors stay in host memory: each product copies its inputs from their ND4J buffers to the GPU
  * and its result back. Parameters are the exception: their device copies stay cached between products and steps and
  * are refreshed when the engine writes them (see {@link ParameterVersions}). float64 products (gradient checks) stay
- * on the CPU, since the kernels compute in float32.
+ * on the CPU, since the kernels compute in float32. The products are float32 on the CUDA cores unless
+ * {@link #setFloat32MatmulPrecision} allows TF32 on the tensor cores.
  *
  * <p>With the CPU selected, nothing changes: the products call OpenBLAS exactly as without this class, after one
  * read of a counter that says no thread has a GPU selected.
@@ -39,6 +41,7 @@ public final class Device {
     /** Open {@link Use} scopes of GPU devices over all threads: while 0, no thread needs the thread-local lookup. */
     private static final AtomicInteger GPU_SCOPES = new AtomicInteger();
     private static final Map<Integer, Device> CUDA_DEVICES = new HashMap<>();
+    private static volatile MatmulPrecision float32MatmulPrecision = MatmulPrecision.HIGHEST;
 
     private final String name;
     private final GpuBackend gpu;
@@ -131,6 +134,20 @@ public final class Device {
             }
         }
         throw new IllegalArgumentException("device '" + spec + "' is not one of cpu, cuda, cuda:N (N = 0, 1, ...)");
+    }
+
+    /**
+     * How GPU devices multiply float32 matrices from now on, in every thread: {@link MatmulPrecision#HIGHEST}
+     * (float32, the default) or {@link MatmulPrecision#HIGH} (TF32 tensor cores), as PyTorch's
+     * {@code torch.set_float32_matmul_precision}. The CPU is not affected.
+     */
+    public static void setFloat32MatmulPrecision(MatmulPrecision precision) {
+        float32MatmulPrecision = Objects.requireNonNull(precision, "precision");
+    }
+
+    /** The precision GPU devices multiply float32 matrices in (see {@link #setFloat32MatmulPrecision}). */
+    public static MatmulPrecision float32MatmulPrecision() {
+        return float32MatmulPrecision;
     }
 
     /** The device selected on this thread: the CPU unless a {@link #use()} scope is open. */

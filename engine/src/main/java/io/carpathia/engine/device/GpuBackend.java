@@ -106,7 +106,8 @@ final class GpuBackend {
         long hostC = Native.address(c) + offC * 4;
         // C goes up first when it is read (beta != 0) or has gaps between batches, which must come back unchanged
         if (beta != 0 || batch > 1 && strideC > matrixC) workspaceC.copyFromHost(hostC, 0, bytesC);
-        kernels.sgemm(shape, alpha, opA.buffer(), opA.offset(), opB.buffer(), opB.offset(), beta, workspaceC, 0);
+        kernels.gemm(Device.float32MatmulPrecision().kernels(), shape, alpha, opA.buffer(), opA.offset(),
+                opB.buffer(), opB.offset(), beta, workspaceC, 0);
         workspaceC.copyToHost(0, hostC, bytesC);
     }
 

@@ -17,9 +17,12 @@ interface GpuKernels {
     /** Where device memory is allocated and copied. */
     CudaContext context();
 
-    /** C = alpha · op(A) · op(B) + beta · C in float32 (element offsets; see {@link Gemm}). */
-    void sgemm(Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b, long offsetB, float beta,
-               DeviceBuffer c, long offsetC);
+    /**
+     * C = alpha · op(A) · op(B) + beta · C of float32 matrices (element offsets; see {@link Gemm}), multiplied in
+     * {@code precision}: {@link GemmPrecision#FP32} or {@link GemmPrecision#TF32}.
+     */
+    void gemm(GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b,
+              long offsetB, float beta, DeviceBuffer c, long offsetC);
 
     /** Dequantizes all of {@code weights} to float32 into {@code out} from element {@code offset} on. */
     void nf4Dequantize(DeviceNf4 weights, DeviceBuffer out, long offset);
@@ -33,9 +36,9 @@ interface GpuKernels {
             }
 
             @Override
-            public void sgemm(Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b, long offsetB,
-                              float beta, DeviceBuffer c, long offsetC) {
-                kernels.gemm(GemmPrecision.FP32, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
+            public void gemm(GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA,
+                             DeviceBuffer b, long offsetB, float beta, DeviceBuffer c, long offsetC) {
+                kernels.gemm(precision, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
             }
 
             @Override

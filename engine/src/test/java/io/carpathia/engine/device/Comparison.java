@@ -50,6 +50,18 @@ final class Comparison {
                 + Math.sqrt(diff / Math.max(norm, 1e-30)));
     }
 
+    /** ‖actual − expected‖ / ‖expected‖. */
+    static double relativeDifference(double[] expected, double[] actual) {
+        assertEquals(expected.length, actual.length);
+        double diff = 0;
+        double norm = 0;
+        for (int i = 0; i < expected.length; i++) {
+            diff += (expected[i] - actual[i]) * (expected[i] - actual[i]);
+            norm += expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
     /** {@code op}'s values and input gradients on {@code gpu} equal those on the CPU. */
     static void gpuMatchesCpu(Device gpu, Supplier<Tensor> op, List<Tensor> inputs) {
         Run cpu = run(Device.cpu(), op, inputs, 7);

@@ -2,6 +2,7 @@ package io.carpathia.engine.device;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.carpathia.engine.autograd.Tensor;
@@ -14,6 +15,7 @@ import io.carpathia.engine.quant.Nf4Tensor;
 import io.carpathia.kernels.Cuda;
 import io.carpathia.kernels.Nf4Layout;
 import io.carpathia.kernels.reference.Nf4Data;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.SplittableRandom;
@@ -21,8 +23,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The engine on a real GPU ({@code Device.cuda()}): products forward and backward, the parameter cache through a
- * short training run, and NF4 dequantization, each against the CPU. Skipped where {@code Cuda.isAvailable()} is
+ * The engine on a real GPU ({@code Device.cuda()}): products forward and backward (float32, and TF32 under
+ * {@link MatmulPrecision#HIGH}), the parameter cache through a short training run, and NF4 dequantization, each
+ * against the CPU. Skipped where {@code Cuda.isAvailable()} is
  * false; run it on a GPU machine with Java ({@code mvn -B -pl engine -am test -Dtest=CudaOnGpuTest
  * -Dsurefire.failIfNoSpecifiedTests=false}).
  */
@@ -48,6 +51,28 @@ class CudaOnGpuTest {
             Comparison.gpuMatchesCpu(gpu, () -> LinearAlgebra.linear(x, w, b), List.of(x, w, b));
             Tensor wT = floats(4, s[1], s[2]);
             Comparison.gpuMatchesCpu(gpu, () -> LinearAlgebra.affine(x, wT, b), List.of(x, wT, b));
+        }
+    }
+
+    @Test
+    void tf32DenseLayersStayWithinTf32sPrecision() {
+        for (int[] s : new int[][] {{3, 17, 33}, {65, 128, 32}, {300, 512, 256}}) {   // the last one is NT-eligible
+            Tensor x = floats(5, s[0], s[1]);
+            Tensor w = floats(6, s[2], s[1]);
+            List<Tensor> inputs = List.of(x, w);
+            Comparison.Run cpu = Comparison.run(Device.cpu(), () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+            Comparison.Run tf32;
+            try {
+                Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
+                tf32 = Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+            } finally {
+                Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
+            }
+            double output = Comparison.relativeDifference(cpu.output(), tf32.output());
+            double gradX = Comparison.relativeDifference(cpu.grads().get(0), tf32.grads().get(0));
+            double gradW = Comparison.relativeDifference(cpu.grads().get(1), tf32.grads().get(1));
+            String what = Arrays.toString(s) + ": " + output + ", " + gradX + ", " + gradW;
+            assertTrue(output < 2e-3 && gradX < 2e-3 && gradW < 2e-3, what);
         }
     }
 

@@ -11,6 +11,7 @@ import io.carpathia.kernels.Nf4Output;
 import io.carpathia.kernels.reference.GemmReference;
 import io.carpathia.kernels.reference.Nf4Data;
 import io.carpathia.kernels.reference.Nf4Reference;
+import io.carpathia.kernels.reference.Rounding;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,7 +68,7 @@ final class FakeGpu {
             return real.context();
         }
 
-        /** The calls so far ("sgemm NT m=2 n=3 k=4 ...", "nf4Dequantize 1000"), then none. */
+        /** The calls so far ("FP32 NT m=2 n=3 k=4 ...", "TF32 NN ...", "nf4Dequantize 1000"), then none. */
         List<String> takeCalls() {
             List<String> taken = List.copyOf(calls);
             calls.clear();
@@ -75,12 +76,16 @@ final class FakeGpu {
         }
 
         @Override
-        public void sgemm(Gemm shape, float alpha, DeviceBuffer a, long offsetA, DeviceBuffer b, long offsetB,
-                          float beta, DeviceBuffer c, long offsetC) {
-            real.gemm(GemmPrecision.FP32, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
-            calls.add("sgemm " + shape);
+        public void gemm(GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA,
+                         DeviceBuffer b, long offsetB, float beta, DeviceBuffer c, long offsetC) {
+            real.gemm(precision, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
+            calls.add(precision + " " + shape);
             float[] av = read(a, offsetA, shape.extentA());
             float[] bv = read(b, offsetB, shape.extentB());
+            if (precision == GemmPrecision.TF32) {   // what the tensor-core kernels multiply
+                av = Rounding.roundToTf32(av);
+                bv = Rounding.roundToTf32(bv);
+            }
             float[] cv = read(c, offsetC, shape.extentC());
             GemmReference.gemm(shape, alpha, av, 0, bv, 0, beta, cv, 0);
             c.write(cv, offsetC * 4);

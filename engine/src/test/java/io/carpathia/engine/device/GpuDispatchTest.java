@@ -2,6 +2,7 @@ package io.carpathia.engine.device;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carpathia.engine.autograd.Tensor;
@@ -46,7 +47,7 @@ class GpuDispatchTest {
     }
 
     private static String sgemm(Gemm shape) {
-        return "sgemm " + shape;
+        return "FP32 " + shape;
     }
 
     @Test
@@ -174,6 +175,73 @@ class GpuDispatchTest {
                 "carpathia_sgemm_nt grid=1,1,1 block=256,1,1 shared=0 first=3,5,7",           // into the one dA
                 "carpathia_sgemm_nt grid=1,1,1 block=256,1,1 shared=0 first=3,5,7"),
                 FakeGpu.takeLaunches());
+    }
+
+    @Test
+    void highPrecisionMultipliesInTf32OnTheGpuAndLeavesTheCpuAlone() throws Exception {
+        Tensor x = floats(25, 6, 64);
+        Tensor w = floats(26, 32, 64);
+        List<Tensor> inputs = List.of(x, w);
+        Device gpu = FakeGpu.device("cuda:fake");
+        Comparison.Run cpu = Comparison.run(Device.cpu(), () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+        Comparison.Run tf32;
+        try {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
+            // the CPU multiplies in float32 whatever is set: bit for bit what it gave before
+            Comparison.Run cpuAgain = Comparison.run(Device.cpu(), () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+            assertArrayEquals(cpu.output(), cpuAgain.output());
+            tf32 = Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+        } finally {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
+        }
+        assertEquals(List.of(
+                "TF32 " + Gemm.of(false, true, 6, 32, 64),
+                "TF32 " + Gemm.of(false, false, 6, 64, 32),
+                "TF32 " + Gemm.of(true, false, 32, 64, 6)),
+                FakeGpu.kernels(gpu).takeCalls());
+        // inputs with 10 mantissa bits: about 1e-3 of float32's products, far above float32's own 1e-7
+        List<double[]> expected = List.of(cpu.output(), cpu.grads().get(0), cpu.grads().get(1));
+        List<double[]> actual = List.of(tf32.output(), tf32.grads().get(0), tf32.grads().get(1));
+        for (int i = 0; i < expected.size(); i++) {
+            double relative = Comparison.relativeDifference(expected.get(i), actual.get(i));
+            assertTrue(relative > 1e-5 && relative < 2e-3, "result " + i + ": relative difference " + relative);
+        }
+        // and the setting is back: float32 again
+        Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+        assertTrue(FakeGpu.kernels(gpu).takeCalls().stream().allMatch(call -> call.startsWith("FP32 ")));
+    }
+
+    @Test
+    void highPrecisionLaunchesTheTf32TensorCoreKernels() throws Exception {
+        Device gpu = Device.gpu("cuda:fake", GpuKernels.of(new CudaKernels(FakeGpu.context())));
+        FakeGpu.takeLaunches();
+        Tensor x = floats(27, 8, 16).requiresGrad(true);
+        Tensor w = floats(28, 12, 16).requiresGrad(true);
+        try (Device.Use on = gpu.use()) {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
+            LinearAlgebra.linear(x, w, null).sum().backward();
+        } finally {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
+        }
+        assertEquals(List.of(
+                // TF32 may go to Hopper's warpgroup kernels: asked once, and this stand-in GPU says it has none
+                "carpathia_wgmma_available grid=1,1,1 block=1,1,1 shared=0",
+                "carpathia_gemm_tf32_nt_vec grid=1,1,1 block=256,1,1 shared=0 first=8,12,16",     // y = x · Wᵀ
+                "carpathia_gemm_tf32_nn_vec grid=1,1,1 block=256,1,1 shared=0 first=8,16,12",     // dx = dy · W
+                "carpathia_gemm_tf32_tn_vec grid=1,1,1 block=256,1,1 shared=0 first=12,16,8"),    // dW = dyᵀ · x
+                FakeGpu.takeLaunches());
+    }
+
+    @Test
+    void matmulPrecisionsHavePyTorchsNames() {
+        assertEquals(MatmulPrecision.HIGHEST, MatmulPrecision.parse("highest"));
+        assertEquals(MatmulPrecision.HIGH, MatmulPrecision.parse("high"));
+        assertEquals(MatmulPrecision.HIGHEST, Device.float32MatmulPrecision());
+        IllegalArgumentException medium = assertThrows(IllegalArgumentException.class,
+                () -> MatmulPrecision.parse("medium"));
+        assertEquals("matmul precision 'medium' is not one of highest, high (PyTorch's \"medium\", bfloat16 products, "
+                + "is not offered: the engine's arrays are float32)", medium.getMessage());
+        assertThrows(IllegalArgumentException.class, () -> MatmulPrecision.parse("HIGH"));
     }
 
     @Test
