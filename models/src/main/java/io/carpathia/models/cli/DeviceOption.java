@@ -24,6 +24,17 @@ final class DeviceOption {
                     + "Default: ${DEFAULT-VALUE}")
     String precision;
 
+    /**
+     * For a command's header line: "" on the CPU, else ", matrix products on " and the current GPU, with " in TF32"
+     * under {@link MatmulPrecision#HIGH}.
+     */
+    static String whereProductsRun() {
+        Device device = Device.current();
+        if (!device.isCuda()) return "";
+        String tf32 = Device.float32MatmulPrecision() == MatmulPrecision.HIGH ? " in TF32" : "";
+        return ", matrix products on " + device.describe() + tf32;
+    }
+
     /** The device asked for, opened, with the matmul precision set; a {@link UserError} when it cannot be used. */
     Device open() {
         try {

@@ -229,7 +229,7 @@ public final class FinetuneClassifierCommand implements Callable<Integer> {
                         + "%,d test examples; %d epoch%s of %d steps of %d × %d tokens, lr %.1e%s%n",
                 source.description(), classifier.parameterCount(), classes, train.size(), val.size(), test.size(),
                 epochs, epochs == 1 ? "" : "s", stepsPerEpoch, batchSize, sequenceLength, lr,
-                Device.current().isCuda() ? ", matrix products on " + Device.current().describe() : "");
+                DeviceOption.whereProductsRun());
         for (String note : notes) console.println(note);
 
         try {

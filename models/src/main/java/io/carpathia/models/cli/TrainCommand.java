@@ -154,7 +154,7 @@ public final class TrainCommand implements Callable<Integer> {
                 data == null ? "Tiny Shakespeare" : data, tokens.length, tokenizerKind, tokenizer.vocabSize(), nLayer,
                 nHead, nEmbd, model.parameterCount(), steps, batchSize * gradAccum, blockSize,
                 startStep > 0 ? ", resuming at step " + startStep : "",
-                Device.current().isCuda() ? ", matrix products on " + Device.current().describe() : "");
+                DeviceOption.whereProductsRun());
 
         Path metricsFile = out.resolve("metrics.jsonl");
         if (resume) trimMetrics(metricsFile, startStep);
