@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.carpathia.engine.autograd.Tensor;
 import io.carpathia.engine.cpu.Native;
+import io.carpathia.kernels.reference.Rounding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -22,7 +23,21 @@ final class Comparison {
     /** An op's output and the gradients of its inputs for one random output gradient, on one device. */
     record Run(double[] output, List<double[]> grads) {}
 
+    /** Float32 normal values rounded to TF32, which the tensor cores' TF32 products multiply exactly. */
+    static Tensor tf32Floats(long seed, long... shape) {
+        return tf32(floats(seed, shape));
+    }
+
+    private static Tensor tf32(Tensor t) {
+        return Tensor.of(Rounding.roundToTf32(t.toFloatArray()), t.shape());
+    }
+
     static Run run(Device device, Supplier<Tensor> op, List<Tensor> inputs, long seed) {
+        return run(device, op, inputs, seed, false);
+    }
+
+    /** As {@link #run(Device, Supplier, List, long)}, with the output's gradient rounded to TF32 when asked. */
+    static Run run(Device device, Supplier<Tensor> op, List<Tensor> inputs, long seed, boolean tf32Gradient) {
         for (Tensor t : inputs) {
             t.zeroGrad();
             t.requiresGrad(true);
@@ -30,7 +45,8 @@ final class Comparison {
         try (Device.Use on = device.use()) {
             Tensor out = op.get();
             double[] output = out.toDoubleArray();
-            out.backward(Tensor.randn(new Random(seed), out.shape()).castTo(out.dtype()));
+            Tensor gradient = Tensor.randn(new Random(seed), out.shape()).castTo(out.dtype());
+            out.backward(tf32Gradient ? tf32(gradient) : gradient);
             List<double[]> grads = new ArrayList<>();
             for (Tensor t : inputs) grads.add(Native.toDoubles(t.grad()));
             return new Run(output, grads);

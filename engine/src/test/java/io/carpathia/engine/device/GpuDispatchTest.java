@@ -105,7 +105,16 @@ class GpuDispatchTest {
     void everyMatmulLayoutMatchesTheCpu(@ForAll @IntRange(min = 1, max = 6) int m,
             @ForAll @IntRange(min = 1, max = 6) int k, @ForAll @IntRange(min = 1, max = 6) int n,
             @ForAll @IntRange(min = 0, max = 6) int layout, @ForAll long seed) throws Exception {
-        long[][] shapes = switch (layout) {
+        long[][] shapes = matmulLayout(layout, m, k, n);
+        Tensor a = floats(seed, shapes[0]);
+        Tensor b = floats(seed + 1, shapes[1]);
+        List<String> calls = gpuMatchesCpu(() -> a.matmul(b), List.of(a, b));
+        assertTrue(calls.size() >= 3, calls.toString());   // the forward and both gradients ran on the GPU
+    }
+
+    /** The operand shapes of one of matmul's seven layouts (2-D, shared, broadcast, vector operands). */
+    private static long[][] matmulLayout(int layout, int m, int k, int n) {
+        return switch (layout) {
             case 0 -> new long[][] {{m, k}, {k, n}};
             case 1 -> new long[][] {{2, m, k}, {k, n}};            // B shared: one product over all rows
             case 2 -> new long[][] {{2, 3, m, k}, {3, k, n}};      // B broadcast over the first dim: one per batch
@@ -114,10 +123,30 @@ class GpuDispatchTest {
             case 5 -> new long[][] {{2, 1, m, k}, {3, k, n}};
             default -> new long[][] {{m, k}, {k}};
         };
-        Tensor a = floats(seed, shapes[0]);
-        Tensor b = floats(seed + 1, shapes[1]);
-        List<String> calls = gpuMatchesCpu(() -> a.matmul(b), List.of(a, b));
-        assertTrue(calls.size() >= 3, calls.toString());   // the forward and both gradients ran on the GPU
+    }
+
+    @Property(tries = 15)
+    void everyMatmulLayoutRunsInTf32UnderHighPrecision(@ForAll @IntRange(min = 1, max = 40) int m,
+            @ForAll @IntRange(min = 1, max = 40) int k, @ForAll @IntRange(min = 1, max = 40) int n,
+            @ForAll @IntRange(min = 0, max = 6) int layout, @ForAll long seed) throws Exception {
+        // operands and output gradient already TF32 values, so that TF32 products give float32's results
+        long[][] shapes = matmulLayout(layout, m, k, n);
+        Tensor a = Comparison.tf32Floats(seed, shapes[0]);
+        Tensor b = Comparison.tf32Floats(seed + 1, shapes[1]);
+        List<Tensor> inputs = List.of(a, b);
+        Device gpu = FakeGpu.device("cuda:fake");
+        Comparison.Run cpu = Comparison.run(Device.cpu(), () -> a.matmul(b), inputs, seed, true);
+        Comparison.Run tf32;
+        try {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
+            tf32 = Comparison.run(gpu, () -> a.matmul(b), inputs, seed, true);
+        } finally {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
+        }
+        List<String> calls = FakeGpu.kernels(gpu).takeCalls();
+        assertTrue(calls.size() >= 3 && calls.stream().allMatch(c -> c.startsWith("TF32 ")), calls.toString());
+        assertClose(cpu.output(), tf32.output(), "output");
+        for (int i = 0; i < 2; i++) assertClose(cpu.grads().get(i), tf32.grads().get(i), "grad " + i);
     }
 
     @Test
