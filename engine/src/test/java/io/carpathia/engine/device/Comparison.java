@@ -56,26 +56,32 @@ final class Comparison {
     /** ‖actual − expected‖ ≤ 1e-5 ‖expected‖: the two sides accumulate the dot products in different orders. */
     static void assertClose(double[] expected, double[] actual, String what) {
         assertEquals(expected.length, actual.length, what);
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            diff += (expected[i] - actual[i]) * (expected[i] - actual[i]);
-            norm += expected[i] * expected[i];
-        }
-        assertTrue(Math.sqrt(diff) <= 1e-5 * Math.sqrt(norm) + 1e-6, what + ": relative difference "
-                + Math.sqrt(diff / Math.max(norm, 1e-30)));
+        double norm = norm(expected, new double[expected.length]);
+        double diff = norm(expected, actual);
+        assertTrue(diff <= 1e-5 * norm + 1e-6, what + ": relative difference " + diff / Math.max(norm, 1e-30));
     }
 
     /** ‖actual − expected‖ / ‖expected‖. */
     static double relativeDifference(double[] expected, double[] actual) {
         assertEquals(expected.length, actual.length);
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            diff += (expected[i] - actual[i]) * (expected[i] - actual[i]);
-            norm += expected[i] * expected[i];
+        return norm(expected, actual) / norm(expected, new double[expected.length]);
+    }
+
+    /** ‖a − b‖. */
+    private static double norm(double[] a, double[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) sum += (a[i] - b[i]) * (a[i] - b[i]);
+        return Math.sqrt(sum);
+    }
+
+    /** {@code body}'s result with GPU products in {@code precision}; the default (HIGHEST) is back afterwards. */
+    static <T> T withMatmulPrecision(MatmulPrecision precision, Supplier<T> body) {
+        Device.setFloat32MatmulPrecision(precision);
+        try {
+            return body.get();
+        } finally {
+            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
         }
-        return Math.sqrt(diff / norm);
     }
 
     /** {@code op}'s values and input gradients on {@code gpu} equal those on the CPU. */

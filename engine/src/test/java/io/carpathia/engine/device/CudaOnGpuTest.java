@@ -61,13 +61,8 @@ class CudaOnGpuTest {
             Tensor w = floats(6, s[2], s[1]);
             List<Tensor> inputs = List.of(x, w);
             Comparison.Run cpu = Comparison.run(Device.cpu(), () -> LinearAlgebra.linear(x, w, null), inputs, 7);
-            Comparison.Run tf32;
-            try {
-                Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
-                tf32 = Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7);
-            } finally {
-                Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
-            }
+            Comparison.Run tf32 = Comparison.withMatmulPrecision(MatmulPrecision.HIGH,
+                    () -> Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7));
             double output = Comparison.relativeDifference(cpu.output(), tf32.output());
             double gradX = Comparison.relativeDifference(cpu.grads().get(0), tf32.grads().get(0));
             double gradW = Comparison.relativeDifference(cpu.grads().get(1), tf32.grads().get(1));

@@ -136,13 +136,8 @@ class GpuDispatchTest {
         List<Tensor> inputs = List.of(a, b);
         Device gpu = FakeGpu.device("cuda:fake");
         Comparison.Run cpu = Comparison.run(Device.cpu(), () -> a.matmul(b), inputs, seed, true);
-        Comparison.Run tf32;
-        try {
-            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
-            tf32 = Comparison.run(gpu, () -> a.matmul(b), inputs, seed, true);
-        } finally {
-            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
-        }
+        Comparison.Run tf32 = Comparison.withMatmulPrecision(MatmulPrecision.HIGH,
+                () -> Comparison.run(gpu, () -> a.matmul(b), inputs, seed, true));
         List<String> calls = FakeGpu.kernels(gpu).takeCalls();
         assertTrue(calls.size() >= 3 && calls.stream().allMatch(c -> c.startsWith("TF32 ")), calls.toString());
         assertClose(cpu.output(), tf32.output(), "output");
@@ -212,17 +207,14 @@ class GpuDispatchTest {
         Tensor w = floats(26, 32, 64);
         List<Tensor> inputs = List.of(x, w);
         Device gpu = FakeGpu.device("cuda:fake");
-        Comparison.Run cpu = Comparison.run(Device.cpu(), () -> LinearAlgebra.linear(x, w, null), inputs, 7);
-        Comparison.Run tf32;
-        try {
-            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
-            // the CPU multiplies in float32 whatever is set: bit for bit what it gave before
-            Comparison.Run cpuAgain = Comparison.run(Device.cpu(), () -> LinearAlgebra.linear(x, w, null), inputs, 7);
-            assertArrayEquals(cpu.output(), cpuAgain.output());
-            tf32 = Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7);
-        } finally {
-            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
-        }
+        Supplier<Tensor> linear = () -> LinearAlgebra.linear(x, w, null);
+        Comparison.Run cpu = Comparison.run(Device.cpu(), linear, inputs, 7);
+        // the CPU multiplies in float32 whatever is set: bit for bit what it gave before
+        Comparison.Run cpuAgain = Comparison.withMatmulPrecision(MatmulPrecision.HIGH,
+                () -> Comparison.run(Device.cpu(), linear, inputs, 7));
+        assertArrayEquals(cpu.output(), cpuAgain.output());
+        Comparison.Run tf32 = Comparison.withMatmulPrecision(MatmulPrecision.HIGH,
+                () -> Comparison.run(gpu, linear, inputs, 7));
         assertEquals(List.of(
                 "TF32 " + Gemm.of(false, true, 6, 32, 64),
                 "TF32 " + Gemm.of(false, false, 6, 64, 32),
@@ -236,7 +228,7 @@ class GpuDispatchTest {
             assertTrue(relative > 1e-5 && relative < 2e-3, "result " + i + ": relative difference " + relative);
         }
         // and the setting is back: float32 again
-        Comparison.run(gpu, () -> LinearAlgebra.linear(x, w, null), inputs, 7);
+        Comparison.run(gpu, linear, inputs, 7);
         assertTrue(FakeGpu.kernels(gpu).takeCalls().stream().allMatch(call -> call.startsWith("FP32 ")));
     }
 
@@ -247,10 +239,10 @@ class GpuDispatchTest {
         Tensor x = floats(27, 8, 16).requiresGrad(true);
         Tensor w = floats(28, 12, 16).requiresGrad(true);
         try (Device.Use on = gpu.use()) {
-            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGH);
-            LinearAlgebra.linear(x, w, null).sum().backward();
-        } finally {
-            Device.setFloat32MatmulPrecision(MatmulPrecision.HIGHEST);
+            Comparison.withMatmulPrecision(MatmulPrecision.HIGH, () -> {
+                LinearAlgebra.linear(x, w, null).sum().backward();
+                return null;
+            });
         }
         assertEquals(List.of(
                 // TF32 may go to Hopper's warpgroup kernels: asked once, and this stand-in GPU says it has none
