@@ -176,11 +176,19 @@ class GpuDispatchTest {
         assertEquals(2, FakeGpu.kernels(gpu).takeCalls().size());
     }
 
-    @Test
-    void theKernelsModuleLaunchesTheFormEachProductNeeds() throws Exception {
-        // the production adapter over CudaKernels; the stand-in driver logs launches and computes nothing
+    /**
+     * A GPU device on the production adapter over {@link CudaKernels}, with an empty launch log: the stand-in driver
+     * logs each launch and computes nothing.
+     */
+    private static Device launchingGpu() throws Exception {
         Device gpu = Device.gpu("cuda:fake", GpuKernels.of(new CudaKernels(FakeGpu.context())));
         FakeGpu.takeLaunches();
+        return gpu;
+    }
+
+    @Test
+    void theKernelsModuleLaunchesTheFormEachProductNeeds() throws Exception {
+        Device gpu = launchingGpu();
         Tensor x = floats(21, 8, 16).requiresGrad(true);
         Tensor w = floats(22, 12, 16).requiresGrad(true);
         Tensor a = floats(23, 3, 5).requiresGrad(true);
@@ -234,8 +242,7 @@ class GpuDispatchTest {
 
     @Test
     void highPrecisionLaunchesTheTf32TensorCoreKernels() throws Exception {
-        Device gpu = Device.gpu("cuda:fake", GpuKernels.of(new CudaKernels(FakeGpu.context())));
-        FakeGpu.takeLaunches();
+        Device gpu = launchingGpu();
         Tensor x = floats(27, 8, 16).requiresGrad(true);
         Tensor w = floats(28, 12, 16).requiresGrad(true);
         try (Device.Use on = gpu.use()) {
