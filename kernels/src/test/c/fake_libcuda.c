@@ -2,13 +2,18 @@
  * A stand-in for libcuda.so.1, for testing the JNI layer on machines without a GPU. It implements the driver calls
  * carpathia_cuda.h uses with host memory: "device" allocations are malloc'ed blocks, copies are memcpy, modules accept
  * images that start with the fatbin magic, functions are looked up by name, and launches are appended to
- * launches.log beside this library (kernel name, grid, block, the first three parameters as ints) instead of running.
+ * launches.log beside this library (kernel name, grid, block, the first three parameters as ints). The matrix
+ * product kernels are computed, plainly, from their names and parameters (so that CudaKernels' check of each
+ * kernel's first product sees a right answer); the NF4 kernels are only logged.
  *
- * Compiled by FakeDriverTest in three flavours:
+ * Compiled by FakeDriver in these flavours:
  *   (default)            a working one-device driver ("Fake GPU", sm_90, 132 SMs, 1 GiB)
  *   -DFAKE_NO_DEVICE     cuInit fails with CUDA_ERROR_NO_DEVICE, as on a machine whose driver sees no GPU
  *   -DFAKE_STUB          cuInit fails with CUDA_ERROR_STUB_LIBRARY, as the toolkit's stubs/libcuda.so does
  *   -DFAKE_WGMMA         a working driver whose probe kernel (carpathia_wgmma_available) says wgmma runs, as on an H100
+ *   -DFAKE_BROKEN        FAKE_WGMMA with wrong kernels, for the first-use check: the warpgroup kernels and
+ *                        carpathia_sgemm_nn* add 1 to every element of C, carpathia_sgemm_tn* also writes the float
+ *                        after C's last element
  * Launches with more than 48 KiB of dynamic shared memory fail unless cuFuncSetAttribute raised the function's limit,
  * as with the real driver.
  */
@@ -21,6 +26,10 @@
 
 typedef int CUresult;
 typedef unsigned long long CUdeviceptr;
+
+#ifdef FAKE_BROKEN
+#define FAKE_WGMMA
+#endif
 
 enum {
     SUCCESS = 0,
@@ -209,6 +218,76 @@ static void log_path(char* path, size_t size) {
              "launches.log");
 }
 
+/* float32 rounded to TF32 as cvt.rna does: to nearest, ties away from zero; infinities and NaN unchanged */
+static float tf32(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, 4);
+    if ((bits & 0x7F800000u) != 0x7F800000u) bits = (bits + 0x1000u) & 0xFFFFE000u;
+    memcpy(&x, &bits, 4);
+    return x;
+}
+
+static float input(const void* base, long long index, int precision) {
+    if (precision == 2) {  /* bfloat16: the high half of a float32 */
+        uint32_t bits = (uint32_t) ((const uint16_t*) base)[index] << 16;
+        float x;
+        memcpy(&x, &bits, 4);
+        return x;
+    }
+    float x = ((const float*) base)[index];
+    return precision == 1 ? tf32(x) : x;
+}
+
+static int starts_with(const char* text, const char* prefix) { return strncmp(text, prefix, strlen(prefix)) == 0; }
+
+/*
+ * The matrix product kernels share one parameter list: (m, n, k, alpha, a, lda, strideA, b, ldb, strideB, beta, c,
+ * ldc, strideC, batchCount). Their names give the precision (sgemm, tf32, bf16) and the form (_nn, _nt, _tn; the
+ * warpgroup kernels are NT). Returns 0 for any other kernel.
+ */
+static int compute_gemm(const char* name, void** params) {
+    if (!starts_with(name, "carpathia_sgemm_") && !starts_with(name, "carpathia_gemm_")
+        && !(starts_with(name, "carpathia_wgmma_") && strcmp(name, "carpathia_wgmma_available") != 0)) {
+        return 0;
+    }
+    int precision = strstr(name, "bf16") != NULL ? 2 : strstr(name, "tf32") != NULL ? 1 : 0;
+    int transA = strstr(name, "_tn") != NULL;
+    int transB = strstr(name, "_nt") != NULL;
+    int m = *(int*) params[0], n = *(int*) params[1], k = *(int*) params[2];
+    float alpha = *(float*) params[3];
+    const void* a = *(void**) params[4];
+    long long lda = *(long long*) params[5], strideA = *(long long*) params[6];
+    const void* b = *(void**) params[7];
+    long long ldb = *(long long*) params[8], strideB = *(long long*) params[9];
+    float beta = *(float*) params[10];
+    float* c = *(float**) params[11];
+    long long ldc = *(long long*) params[12], strideC = *(long long*) params[13];
+    int batches = *(int*) params[14];
+    for (int batch = 0; batch < batches; batch++) {
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                float sum = 0;
+                for (int p = 0; p < k; p++) {
+                    long long ia = batch * strideA + (transA ? p * lda + i : i * lda + p);
+                    long long ib = batch * strideB + (transB ? j * ldb + p : p * ldb + j);
+                    sum += input(a, ia, precision) * input(b, ib, precision);
+                }
+                float* out = c + batch * strideC + i * ldc + j;
+                *out = alpha * sum + (beta == 0 ? 0 : beta * *out);
+#ifdef FAKE_BROKEN
+                if (starts_with(name, "carpathia_wgmma_") || starts_with(name, "carpathia_sgemm_nn")) *out += 1;
+#endif
+            }
+        }
+    }
+#ifdef FAKE_BROKEN
+    if (starts_with(name, "carpathia_sgemm_tn")) {
+        c[(long long) (batches - 1) * strideC + (long long) (m - 1) * ldc + n] = 12345;
+    }
+#endif
+    return 1;
+}
+
 CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                         unsigned int by, unsigned int bz, unsigned int shared, void* stream, void** params,
                         void** extra) {
@@ -235,6 +314,7 @@ CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsign
     fprintf(log, "%s grid=%u,%u,%u block=%u,%u,%u shared=%u first=%d,%d,%d\n", (const char*) function, gx, gy, gz,
             bx, by, bz, shared, *(int*) params[0], *(int*) params[1], *(int*) params[2]);
     fclose(log);
+    compute_gemm((const char*) function, params);
     return SUCCESS;
 }
 

@@ -3,9 +3,11 @@ package io.carpathia.kernels;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -16,6 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Operands are {@link DeviceBuffer}s with element offsets, checked against the shapes before anything is launched.
  * {@link #gemmHost} takes host addresses instead (an ND4J buffer's, say) and copies straight from and to them.
  * Launches are asynchronous: results are visible after {@link CudaContext#synchronize()} or a copy to the host.
+ *
+ * <p><b>Each matrix-product kernel's first product is checked.</b> It runs into a scratch copy of C with guards around
+ * it, and {@link GemmSpotCheck} compares a spread of its elements with the product computed on the CPU from the
+ * device's operands; only then is it copied into C (and that call waits for it). A kernel that fails is never
+ * launched again: its products throw {@link IllegalStateException} with what was wrong, except that
+ * {@link GemmFamily#AUTO} then leaves the warpgroup kernels for the warp-level ones (C is still untouched, so the
+ * product is simply run again there). So a kernel that is wrong on some GPU cannot hand out wrong numbers silently.
  */
 public final class CudaKernels {
     static final String FATBIN_RESOURCE = "cuda/carpathia_kernels.fatbin";
@@ -34,6 +43,12 @@ public final class CudaKernels {
     private DeviceBuffer workspaceB;
     private DeviceBuffer workspaceC;
     private volatile Boolean wgmmaAvailable;
+    /** Why AUTO stopped using the warpgroup kernels (one failed its first-use check), or null. */
+    private volatile String wgmmaWithdrawn;
+    /** Kernels whose first product passed {@link GemmSpotCheck}: they now write C directly. */
+    private final Set<String> checkedKernels = ConcurrentHashMap.newKeySet();
+    /** Kernels whose first product failed it, with what was wrong: they are never launched again. */
+    private final Map<String, String> failedKernels = new ConcurrentHashMap<>();
 
     /** Loads the kernels into {@code context}. */
     public CudaKernels(CudaContext context) {
@@ -145,6 +160,19 @@ public final class CudaKernels {
         }
     }
 
+    /**
+     * Why {@link GemmFamily#AUTO} no longer uses the warpgroup kernels here (one of them failed its first product's
+     * check), or null while it does (or never did, see {@link #wgmmaAvailable()}).
+     */
+    public String wgmmaWithdrawn() {
+        return wgmmaWithdrawn;
+    }
+
+    /** The matrix-product kernels whose first product passed its check so far, in no order. */
+    public Set<String> checkedKernels() {
+        return Set.copyOf(checkedKernels);
+    }
+
     /** Which image the kernels came from: the fatbin, or the PTX with the reason the fatbin was rejected. */
     public String moduleDescription() {
         return module.description();
@@ -177,10 +205,8 @@ public final class CudaKernels {
         requireFits("B", b, offsetB, shape.extentB(), precision.inputBytes(), shape);
         requireFits("C", c, offsetC, shape.extentC(), 4, shape);
         if (shape.isEmpty()) return;
-        long addressA = a.address() + offsetA * precision.inputBytes();
-        long addressB = b.address() + offsetB * precision.inputBytes();
-        long addressC = c.address() + offsetC * 4;
-        launchGemm(family, precision, shape, alpha, addressA, addressB, beta, addressC);
+        launchGemm(family, precision, shape, alpha, a, offsetA * precision.inputBytes(), b,
+                offsetB * precision.inputBytes(), beta, c, offsetC * 4);
     }
 
     /** {@link #gemm} in FP32 on the CUDA cores. */
@@ -208,8 +234,7 @@ public final class CudaKernels {
         boolean cDense = shape.ldc() == shape.n()
                 && (shape.batchCount() == 1 || shape.strideC() == (long) shape.m() * shape.ldc());
         if (beta != 0 || !cDense) workspaceC.copyFromHost(hostC, 0, bytesC);
-        launchGemm(GemmFamily.AUTO, precision, shape, alpha, workspaceA.address(), workspaceB.address(), beta,
-                workspaceC.address());
+        launchGemm(GemmFamily.AUTO, precision, shape, alpha, workspaceA, 0, workspaceB, 0, beta, workspaceC, 0);
         workspaceC.copyToHost(0, hostC, bytesC);
     }
 
@@ -220,9 +245,66 @@ public final class CudaKernels {
         return context.allocate(rounded);
     }
 
-    private void launchGemm(GemmFamily family, GemmPrecision precision, Gemm shape, float alpha, long addressA,
-                            long addressB, float beta, long addressC) {
+    /** Launches the product's kernel on operands at byte offsets into their buffers, checking its first product. */
+    private void launchGemm(GemmFamily family, GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a,
+                            long byteA, DeviceBuffer b, long byteB, float beta, DeviceBuffer c, long byteC) {
+        long addressA = a.address() + byteA;
+        long addressB = b.address() + byteB;
+        long addressC = c.address() + byteC;
         int tileN = wgmmaTile(family, precision, shape, addressA, addressB);
+        String kernel = tileN > 0 ? shape.wgmmaKernelName(precision, tileN, addressC)
+                : shape.kernelName(precision, shape.vectorisable(precision, addressA, addressB, addressC));
+        String failure = failedKernels.get(kernel);
+        if (failure != null) throw new IllegalStateException(failure);
+        if (checkedKernels.contains(kernel)) {
+            launch(kernel, tileN, shape, alpha, addressA, addressB, beta, addressC);
+            return;
+        }
+        GemmSpotCheck.Result result = firstProduct(kernel, tileN, precision, shape, alpha, a, byteA, b, byteB, beta, c,
+                byteC);
+        if (result.passed()) {
+            if (result.judged()) checkedKernels.add(kernel);  // else (non-finite inputs) the next product is checked
+            return;
+        }
+        String problem = "the " + kernel + " kernel gives wrong results on " + context.device().describe() + ": "
+                + result.problem() + ". It will not be launched again; please report this with the output of the "
+                + "kernels check (kernels/README.md).";
+        failedKernels.put(kernel, problem);
+        if (tileN > 0 && family == GemmFamily.AUTO) {
+            wgmmaWithdrawn = problem;
+            System.getLogger(CudaKernels.class.getName()).log(Level.WARNING, problem
+                    + " Products go to the warp-level tensor-core kernels instead.");
+            launchGemm(GemmFamily.CLASSIC, precision, shape, alpha, a, byteA, b, byteB, beta, c, byteC);
+            return;
+        }
+        throw new IllegalStateException(problem);
+    }
+
+    /**
+     * A kernel's first product: computed into a scratch copy of C (as C was, with {@link GemmSpotCheck#GUARD_BYTES}
+     * of guard on either side, at C's alignment so that the same kernel applies), checked, and copied into C only when
+     * right. C is untouched otherwise.
+     */
+    private GemmSpotCheck.Result firstProduct(String kernel, int tileN, GemmPrecision precision, Gemm shape,
+                                              float alpha, DeviceBuffer a, long byteA, DeviceBuffer b, long byteB,
+                                              float beta, DeviceBuffer c, long byteC) {
+        long bytesC = shape.extentC() * 4;
+        long guard = GemmSpotCheck.GUARD_BYTES;
+        long start = guard + (c.address() + byteC) % 16;   // allocations are 256-byte aligned
+        try (DeviceBuffer scratch = context.allocate(start + bytesC + guard)) {
+            scratch.fill32(0, scratch.bytes() / 4, GemmSpotCheck.GUARD_PATTERN);
+            scratch.copyFrom(c, byteC, start, bytesC);
+            launch(kernel, tileN, shape, alpha, a.address() + byteA, b.address() + byteB, beta,
+                    scratch.address() + start);
+            GemmSpotCheck.Result result = GemmSpotCheck.check(kernel, precision, shape, alpha, a, byteA, b, byteB,
+                    beta, c, byteC, scratch, start);
+            if (result.passed()) c.copyFrom(scratch, start, byteC, bytesC);
+            return result;
+        }
+    }
+
+    private void launch(String kernel, int tileN, Gemm shape, float alpha, long addressA, long addressB, float beta,
+                        long addressC) {
         KernelArguments arguments = new KernelArguments()
                 .int32(shape.m()).int32(shape.n()).int32(shape.k()).float32(alpha)
                 .pointer(addressA).int64(shape.lda()).int64(shape.strideA())
@@ -230,22 +312,20 @@ public final class CudaKernels {
                 .float32(beta).pointer(addressC).int64(shape.ldc()).int64(shape.strideC())
                 .int32(shape.batchCount());
         if (tileN > 0) {
-            function(shape.wgmmaKernelName(precision, tileN, addressC)).launch(Gemm.ceilDiv(shape.n(), tileN),
-                    Gemm.ceilDiv(shape.m(), KernelTiling.Wgmma.BM), shape.gridZ(), KernelTiling.Wgmma.THREADS,
-                    KernelTiling.Wgmma.sharedBytes(tileN), arguments);
-            return;
+            function(kernel).launch(Gemm.ceilDiv(shape.n(), tileN), Gemm.ceilDiv(shape.m(), KernelTiling.Wgmma.BM),
+                    shape.gridZ(), KernelTiling.Wgmma.THREADS, KernelTiling.Wgmma.sharedBytes(tileN), arguments);
+        } else {
+            function(kernel).launch(shape.gridX(), shape.gridY(), shape.gridZ(), KernelTiling.Sgemm.THREADS,
+                    arguments);
         }
-        boolean vectorised = shape.vectorisable(precision, addressA, addressB, addressC);
-        function(shape.kernelName(precision, vectorised))
-                .launch(shape.gridX(), shape.gridY(), shape.gridZ(), KernelTiling.Sgemm.THREADS, arguments);
     }
 
     /** The warpgroup tile width that runs this product, or 0 for the classic kernels. */
     private int wgmmaTile(GemmFamily family, GemmPrecision precision, Gemm shape, long addressA, long addressB) {
         if (family == GemmFamily.CLASSIC) return 0;
         if (family == GemmFamily.AUTO) {
-            return AUTO_WGMMA_TILE > 0 && shape.wgmmaEligible(precision, addressA, addressB) && wgmmaAvailable()
-                    ? AUTO_WGMMA_TILE : 0;
+            return AUTO_WGMMA_TILE > 0 && wgmmaWithdrawn == null && shape.wgmmaEligible(precision, addressA, addressB)
+                    && wgmmaAvailable() ? AUTO_WGMMA_TILE : 0;
         }
         if (!shape.wgmmaEligible(precision, addressA, addressB)) {
             throw new IllegalArgumentException("gemm: " + family + " runs TF32 and BF16 products of the NT form with"

@@ -29,6 +29,11 @@ public final class FakeDriver {
     public static final String STUB = "stub";
     /** {@link #WORKING}, with a device whose probe says the warpgroup (wgmma) kernels are there. */
     public static final String WGMMA = "wgmma";
+    /**
+     * {@link #WGMMA} with wrong kernels: the warpgroup kernels and {@code carpathia_sgemm_nn*} add 1 to every element
+     * of C, and {@code carpathia_sgemm_tn*} also writes the float after C's last element.
+     */
+    public static final String BROKEN = "broken";
 
     private static final String SOURCE_RESOURCE = "/fake-cuda/fake_libcuda.c";
 
@@ -50,6 +55,7 @@ public final class FakeDriver {
         if (flavour.equals(NO_DEVICE)) command.add("-DFAKE_NO_DEVICE");
         if (flavour.equals(STUB)) command.add("-DFAKE_STUB");
         if (flavour.equals(WGMMA)) command.add("-DFAKE_WGMMA");
+        if (flavour.equals(BROKEN)) command.add("-DFAKE_BROKEN");
         command.add(source.toString());
         command.add("-ldl");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.carpathia.kernels.reference.GemmReference;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The JNI layer against a fake driver library (src/test/c/fake_libcuda.c) that keeps "device" memory on the host and
  * logs launches: the driver calls, the error names carried by {@link CudaException}, the argument checks, and which
- * kernel each call launches on what grid. The kernels' arithmetic is not run here (the emulation tests cover it).
+ * kernel each call launches on what grid. The fake computes the products plainly, for the check of each kernel's
+ * first product; the kernels' own arithmetic is not run here (the emulation tests cover it).
  */
 class FakeDriverTest {
     private static Path library;
@@ -233,10 +235,17 @@ class FakeDriverTest {
         Gemm shape = Gemm.of(false, false, 3, 5, 4).withLeadingDimensions(4, 5, 7);
         try (FloatPointer a = new FloatPointer(12); FloatPointer b = new FloatPointer(20);
              FloatPointer c = new FloatPointer(shape.extentC())) {
-            for (int i = 0; i < shape.extentC(); i++) c.put(i, 40f + i);
+            float[] av = new float[12];
+            float[] bv = new float[20];
+            for (int i = 0; i < 12; i++) a.put(i, av[i] = i - 5);
+            for (int i = 0; i < 20; i++) b.put(i, bv[i] = 0.5f * i);
+            float[] cv = new float[Math.toIntExact(shape.extentC())];
+            for (int i = 0; i < cv.length; i++) c.put(i, cv[i] = 40f + i);
             kernels.gemmHost(GemmPrecision.FP32, shape, 1f, a.address(), b.address(), 0f, c.address());
-            // The fake runs no kernel, so C comes back exactly as it went (padded C is uploaded before the launch).
-            for (int i = 0; i < shape.extentC(); i++) assertEquals(40f + i, c.get(i));
+            // the fake computes the product; the gaps of the padded C (ldc 7, n 5) come back as they went
+            GemmReference.gemm(shape, 1f, av, 0, bv, 0, 0f, cv, 0);
+            for (int i = 0; i < cv.length; i++) assertEquals(cv[i], c.get(i), "C element " + i);
+            assertEquals(40f + 5, c.get(5));
         }
         assertEquals(List.of("carpathia_sgemm_nn grid=1,1,1 block=256,1,1 shared=0 first=3,5,4"),
                 FakeDriver.takeLaunches(library));

@@ -8,10 +8,8 @@ import io.carpathia.kernels.FakeDriver;
 import io.carpathia.kernels.Gemm;
 import io.carpathia.kernels.GemmPrecision;
 import io.carpathia.kernels.Nf4Output;
-import io.carpathia.kernels.reference.GemmReference;
 import io.carpathia.kernels.reference.Nf4Data;
 import io.carpathia.kernels.reference.Nf4Reference;
-import io.carpathia.kernels.reference.Rounding;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,9 +17,10 @@ import org.bytedeco.javacpp.BytePointer;
 
 /**
  * A GPU for tests on machines without one: the kernels module's stand-in driver ({@link FakeDriver}: device memory
- * is host memory, launches are logged instead of run), and {@link EmulatedKernels}, which launches the real kernels
- * module's calls on it (so their argument checks and kernel choice apply) and then computes what the kernel would
- * have, on the device memory, with the CPU references. The engine's copies to and from the "device" are real driver calls on real addresses.
+ * is host memory, launches are logged, and the matrix-product kernels are computed plainly from their parameters),
+ * and {@link EmulatedKernels}, which launches the real kernels module's calls on it (so their argument checks, kernel
+ * choice and first-product checks apply) and computes NF4 dequantization, which the driver only logs, with the CPU
+ * reference. The engine's copies to and from the "device" are real driver calls on real addresses.
  */
 final class FakeGpu {
     private FakeGpu() {}
@@ -50,10 +49,10 @@ final class FakeGpu {
     }
 
     /**
-     * The kernels, emulated on the stand-in driver's memory: each call first goes through {@link CudaKernels} (which
-     * checks the operands against their buffers and launches, i.e. logs), then the result is computed with
-     * {@link GemmReference} or {@link Nf4Reference} from what the device buffers hold and written back to them.
-     * Every call is recorded.
+     * The kernels on the stand-in driver's memory: each call goes through {@link CudaKernels} (which checks the
+     * operands against their buffers and launches; the driver computes the products), and NF4 dequantization is then
+     * computed with {@link Nf4Reference} from what the device buffers hold and written back to them. Every call is
+     * recorded.
      */
     static final class EmulatedKernels implements GpuKernels {
         private final CudaKernels real;
@@ -80,21 +79,6 @@ final class FakeGpu {
                          DeviceBuffer b, long offsetB, float beta, DeviceBuffer c, long offsetC) {
             real.gemm(precision, shape, alpha, a, offsetA, b, offsetB, beta, c, offsetC);
             calls.add(precision + " " + shape);
-            float[] av = read(a, offsetA, shape.extentA());
-            float[] bv = read(b, offsetB, shape.extentB());
-            if (precision == GemmPrecision.TF32) {   // what the tensor-core kernels multiply
-                av = Rounding.roundToTf32(av);
-                bv = Rounding.roundToTf32(bv);
-            }
-            float[] cv = read(c, offsetC, shape.extentC());
-            GemmReference.gemm(shape, alpha, av, 0, bv, 0, beta, cv, 0);
-            c.write(cv, offsetC * 4);
-        }
-
-        private static float[] read(DeviceBuffer buffer, long offset, long elements) {
-            float[] values = new float[Math.toIntExact(elements)];
-            buffer.read(offset * 4, values);
-            return values;
         }
 
         @Override

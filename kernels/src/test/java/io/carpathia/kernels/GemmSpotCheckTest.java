@@ -1,0 +1,173 @@
+package io.carpathia.kernels;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.carpathia.kernels.reference.GemmReference;
+import io.carpathia.kernels.reference.Rounding;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The check of each matrix-product kernel's first product ({@link GemmSpotCheck} in {@link CudaKernels}), on the
+ * stand-in driver, which computes the products: right kernels pass and then write C directly; the {@code broken}
+ * flavour's wrong kernels (values off by one, a write past C) are caught, never launched again, and leave C as it
+ * was; AUTO leaves broken warpgroup kernels for the warp-level ones.
+ */
+class GemmSpotCheckTest {
+
+    /** Values that float32 and TF32 multiply exactly (small multiples of 1/4), so results compare exactly. */
+    private static float[] values(long seed, long count) {
+        Random random = new Random(seed);
+        float[] out = new float[Math.toIntExact(count)];
+        for (int i = 0; i < out.length; i++) out[i] = (random.nextInt(17) - 8) / 4f;
+        return out;
+    }
+
+    private static float[] read(DeviceBuffer buffer, long count) {
+        float[] out = new float[Math.toIntExact(count)];
+        buffer.read(0, out);
+        return out;
+    }
+
+    @Test
+    void aKernelsFirstProductIsCheckedAndThenItWritesCDirectly() throws Exception {
+        Path library = FakeDriver.library(FakeDriver.WORKING);
+        try (CudaContext gpu = CudaContext.open(library.toString(), 0)) {
+            CudaKernels kernels = new CudaKernels(gpu);
+            Gemm shape = Gemm.of(true, false, 37, 21, 19).batched(3);
+            float[] a = values(1, shape.extentA());
+            float[] b = values(2, shape.extentB());
+            float[] c = values(3, shape.extentC());
+            try (DeviceBuffer da = gpu.allocate(a.length * 4L); DeviceBuffer db = gpu.allocate(b.length * 4L);
+                 DeviceBuffer dc = gpu.allocate(c.length * 4L)) {
+                da.write(a, 0);
+                db.write(b, 0);
+                dc.write(c, 0);
+                assertEquals(List.of(), List.copyOf(kernels.checkedKernels()));
+                kernels.sgemm(shape, 0.5f, da, 0, db, 0, 2f, dc, 0);
+                GemmReference.gemm(shape, 0.5f, a, 0, b, 0, 2f, c, 0);
+                assertArrayEquals(c, read(dc, c.length));
+                assertEquals(List.of("carpathia_sgemm_tn"), List.copyOf(kernels.checkedKernels()));
+                kernels.sgemm(shape, 0.5f, da, 0, db, 0, 2f, dc, 0);   // now straight into C
+                GemmReference.gemm(shape, 0.5f, a, 0, b, 0, 2f, c, 0);
+                assertArrayEquals(c, read(dc, c.length));
+            }
+        }
+    }
+
+    @Test
+    void aProductThatCannotBeJudgedIsHandedOverAndTheNextOneIsChecked() throws Exception {
+        Path library = FakeDriver.library(FakeDriver.WORKING);
+        try (CudaContext gpu = CudaContext.open(library.toString(), 0);
+             DeviceBuffer a = gpu.allocate(4 * 64); DeviceBuffer b = gpu.allocate(4 * 64);
+             DeviceBuffer c = gpu.allocate(4 * 64)) {
+            CudaKernels kernels = new CudaKernels(gpu);
+            a.fill32(0, 64, Float.floatToRawIntBits(Float.NaN));
+            b.fill32(0, 64, Float.floatToRawIntBits(1f));
+            kernels.sgemm(Gemm.of(false, false, 8, 8, 8), 1f, a, 0, b, 0, 0f, c, 0);
+            assertTrue(Float.isNaN(read(c, 1)[0]));
+            assertTrue(kernels.checkedKernels().isEmpty());
+            a.fill32(0, 64, Float.floatToRawIntBits(3f));
+            kernels.sgemm(Gemm.of(false, false, 8, 8, 8), 1f, a, 0, b, 0, 0f, c, 0);
+            assertEquals(24f, read(c, 1)[0]);
+            assertEquals(1, kernels.checkedKernels().size());
+        }
+    }
+
+    @Test
+    void autoLeavesAWrongWarpgroupKernelForTheWarpLevelOnes() throws Exception {
+        Path library = FakeDriver.library(FakeDriver.BROKEN);
+        FakeDriver.takeLaunches(library);
+        try (CudaContext gpu = CudaContext.open(library.toString(), 0)) {
+            CudaKernels kernels = new CudaKernels(gpu);
+            Gemm shape = Gemm.of(false, true, 200, 300, 64);
+            float[] a = values(4, shape.extentA());
+            float[] b = values(5, shape.extentB());
+            float[] c = new float[Math.toIntExact(shape.extentC())];
+            try (DeviceBuffer da = gpu.allocate(a.length * 4L); DeviceBuffer db = gpu.allocate(b.length * 4L);
+                 DeviceBuffer dc = gpu.allocate(c.length * 4L)) {
+                da.write(a, 0);
+                db.write(b, 0);
+                kernels.gemm(GemmPrecision.TF32, shape, 1f, da, 0, db, 0, 0f, dc, 0);
+                GemmReference.gemm(shape, 1f, Rounding.roundToTf32(a), 0, Rounding.roundToTf32(b), 0, 0f, c, 0);
+                assertArrayEquals(c, read(dc, c.length));
+                String withdrawn = kernels.wgmmaWithdrawn();
+                assertTrue(withdrawn.startsWith("the carpathia_wgmma_tf32_nt_256_c2 kernel gives wrong results on "
+                        + "Fake GPU"), withdrawn);
+                assertTrue(withdrawn.contains("carpathia_wgmma_tf32_nt_256_c2 computed C[0, 0] = "), withdrawn);
+                kernels.gemm(GemmPrecision.TF32, shape, 1f, da, 0, db, 0, 0f, dc, 0);
+            }
+        }
+        String wgmma = "carpathia_wgmma_tf32_nt_256_c2 grid=2,2,1 block=256,1,1 shared="
+                + KernelTiling.Wgmma.sharedBytes(256) + " first=200,300,64";
+        String warpLevel = "carpathia_gemm_tf32_nt_vec grid=3,2,1 block=256,1,1 shared=0 first=200,300,64";
+        assertEquals(List.of("carpathia_wgmma_available grid=1,1,1 block=1,1,1 shared=0", wgmma, warpLevel,
+                warpLevel), FakeDriver.takeLaunches(library));
+    }
+
+    @Test
+    void aWrongKernelThrowsLeavesCAsItWasAndIsNotLaunchedAgain() throws Exception {
+        Path library = FakeDriver.library(FakeDriver.BROKEN);
+        try (CudaContext gpu = CudaContext.open(library.toString(), 0);
+             DeviceBuffer a = gpu.allocate(1 << 16); DeviceBuffer b = gpu.allocate(1 << 16);
+             DeviceBuffer c = gpu.allocate(1 << 16)) {
+            CudaKernels kernels = new CudaKernels(gpu);
+            a.write(values(6, 4096), 0);
+            b.write(values(7, 4096), 0);
+            float[] before = values(8, 4096);
+            c.write(before, 0);
+            FakeDriver.takeLaunches(library);
+            // a forced warpgroup family has no other kernel to go to
+            IllegalStateException forced = assertThrows(IllegalStateException.class, () -> kernels.gemm(
+                    GemmFamily.WGMMA_128, GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f,
+                    c, 0));
+            assertTrue(forced.getMessage().startsWith("the carpathia_wgmma_bf16_nt_128_c2 kernel gives wrong results"
+                    + " on Fake GPU"), forced.getMessage());
+            assertTrue(forced.getMessage().endsWith("It will not be launched again; please report this with the"
+                    + " output of the kernels check (kernels/README.md)."), forced.getMessage());
+            assertNull(kernels.wgmmaWithdrawn());   // AUTO is not affected by a forced family's failure ...
+            // ... but a failed kernel stays failed, whoever asks for it: no launch, the same message
+            assertEquals(2, FakeDriver.takeLaunches(library).size());   // the probe and the one product
+            IllegalStateException again = assertThrows(IllegalStateException.class, () -> kernels.gemm(
+                    GemmFamily.WGMMA_128, GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f,
+                    c, 0));
+            assertEquals(forced.getMessage(), again.getMessage());
+            assertEquals(List.of(), FakeDriver.takeLaunches(library));
+
+            // a wrong warp-level kernel: values off by one
+            IllegalStateException nn = assertThrows(IllegalStateException.class,
+                    () -> kernels.sgemm(Gemm.of(false, false, 9, 11, 13), 1f, a, 0, b, 0, 0f, c, 0));
+            assertTrue(nn.getMessage().contains("carpathia_sgemm_nn computed C[0, 0] = 1.8125 where A and B give 0.8125"),
+                    nn.getMessage());
+            // a kernel that writes one float past C
+            Gemm tn = Gemm.of(true, false, 9, 11, 13).batched(2);
+            IllegalStateException past = assertThrows(IllegalStateException.class,
+                    () -> kernels.sgemm(tn, 1f, a, 0, b, 0, 0f, c, 0));
+            assertTrue(past.getMessage().contains("carpathia_sgemm_tn wrote outside C (" + tn + "): the float32 at "
+                    + "byte " + tn.extentC() * 4 + " (C's last byte is " + (tn.extentC() * 4 - 1) + ") changed"),
+                    past.getMessage());
+            assertArrayEquals(before, read(c, before.length));   // no failed product touched C
+            assertFalse(kernels.checkedKernels().contains("carpathia_sgemm_tn"));
+        }
+    }
+
+    @Test
+    void samplesSpreadOverRowsColumnsAndTheEndsOfABatch() {
+        assertEquals(List.of(new GemmSpotCheck.Sample(0, 0, 0)),
+                GemmSpotCheck.samples(Gemm.of(false, false, 1, 1, 5)));
+        List<GemmSpotCheck.Sample> samples = GemmSpotCheck.samples(Gemm.of(false, true, 4096, 300, 64).batched(5));
+        assertEquals(32, samples.size());
+        assertEquals(new GemmSpotCheck.Sample(0, 0, 0), samples.get(0));
+        assertEquals(new GemmSpotCheck.Sample(4, 4095, 299), samples.get(31));
+        // rows in both warpgroups and in several rows of the 8-row swizzle pattern; columns in both halves of 256
+        assertEquals(List.of(0, 1365, 2730, 4095), samples.stream().filter(s -> s.batch() == 0 && s.column() == 0)
+                .map(GemmSpotCheck.Sample::row).toList());
+    }
+}
