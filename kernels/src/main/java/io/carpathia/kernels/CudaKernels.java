@@ -254,26 +254,30 @@ public final class CudaKernels {
         int tileN = wgmmaTile(family, precision, shape, addressA, addressB);
         String kernel = tileN > 0 ? shape.wgmmaKernelName(precision, tileN, addressC)
                 : shape.kernelName(precision, shape.vectorisable(precision, addressA, addressB, addressC));
-        String failure = failedKernels.get(kernel);
-        if (failure != null) throw new IllegalStateException(failure);
-        if (checkedKernels.contains(kernel)) {
-            launch(kernel, tileN, shape, alpha, addressA, addressB, beta, addressC);
-            return;
+        String problem = failedKernels.get(kernel);
+        if (problem == null) {
+            if (checkedKernels.contains(kernel)) {
+                launch(kernel, tileN, shape, alpha, addressA, addressB, beta, addressC);
+                return;
+            }
+            GemmSpotCheck.Result result = firstProduct(kernel, tileN, precision, shape, alpha, a, byteA, b, byteB,
+                    beta, c, byteC);
+            if (result.passed()) {
+                if (result.judged()) checkedKernels.add(kernel);  // else (non-finite inputs) the next one is checked
+                return;
+            }
+            problem = "the " + kernel + " kernel gives wrong results on " + context.device().describe() + ": "
+                    + result.problem() + ". It will not be launched again; please report this with the output of the "
+                    + "kernels check (kernels/README.md).";
+            failedKernels.put(kernel, problem);
         }
-        GemmSpotCheck.Result result = firstProduct(kernel, tileN, precision, shape, alpha, a, byteA, b, byteB, beta, c,
-                byteC);
-        if (result.passed()) {
-            if (result.judged()) checkedKernels.add(kernel);  // else (non-finite inputs) the next product is checked
-            return;
-        }
-        String problem = "the " + kernel + " kernel gives wrong results on " + context.device().describe() + ": "
-                + result.problem() + ". It will not be launched again; please report this with the output of the "
-                + "kernels check (kernels/README.md).";
-        failedKernels.put(kernel, problem);
+        // a wrong kernel: C is as it was. AUTO can still go to the warp-level kernels; anything else is refused.
         if (tileN > 0 && family == GemmFamily.AUTO) {
-            wgmmaWithdrawn = problem;
-            System.getLogger(CudaKernels.class.getName()).log(Level.WARNING, problem
-                    + " Products go to the warp-level tensor-core kernels instead.");
+            if (wgmmaWithdrawn == null) {
+                wgmmaWithdrawn = problem;
+                System.getLogger(CudaKernels.class.getName()).log(Level.WARNING, problem
+                        + " Products go to the warp-level tensor-core kernels instead.");
+            }
             launchGemm(GemmFamily.CLASSIC, precision, shape, alpha, a, byteA, b, byteB, beta, c, byteC);
             return;
         }

@@ -126,20 +126,26 @@ class GemmSpotCheckTest {
             FakeDriver.takeLaunches(library);
             // a forced warpgroup family has no other kernel to go to
             IllegalStateException forced = assertThrows(IllegalStateException.class, () -> kernels.gemm(
-                    GemmFamily.WGMMA_128, GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f,
+                    GemmFamily.WGMMA_256, GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f,
                     c, 0));
-            assertTrue(forced.getMessage().startsWith("the carpathia_wgmma_bf16_nt_128_c2 kernel gives wrong results"
+            assertTrue(forced.getMessage().startsWith("the carpathia_wgmma_bf16_nt_256_c2 kernel gives wrong results"
                     + " on Fake GPU"), forced.getMessage());
             assertTrue(forced.getMessage().endsWith("It will not be launched again; please report this with the"
                     + " output of the kernels check (kernels/README.md)."), forced.getMessage());
-            assertNull(kernels.wgmmaWithdrawn());   // AUTO is not affected by a forced family's failure ...
-            // ... but a failed kernel stays failed, whoever asks for it: no launch, the same message
+            assertNull(kernels.wgmmaWithdrawn());
+            // a failed kernel stays failed: no launch, the same message
             assertEquals(2, FakeDriver.takeLaunches(library).size());   // the probe and the one product
             IllegalStateException again = assertThrows(IllegalStateException.class, () -> kernels.gemm(
-                    GemmFamily.WGMMA_128, GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f,
+                    GemmFamily.WGMMA_256, GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f,
                     c, 0));
             assertEquals(forced.getMessage(), again.getMessage());
             assertEquals(List.of(), FakeDriver.takeLaunches(library));
+            // AUTO, coming to the same kernel, leaves the warpgroup kernels without launching it again
+            kernels.gemm(GemmPrecision.BF16, Gemm.of(false, true, 30, 40, 64), 1f, a, 0, b, 0, 0.5f, c, 0);
+            assertEquals(forced.getMessage(), kernels.wgmmaWithdrawn());
+            assertEquals(List.of("carpathia_gemm_bf16_nt_vec grid=1,1,1 block=256,1,1 shared=0 first=30,40,64"),
+                    FakeDriver.takeLaunches(library));
+            c.write(before, 0);
 
             // a wrong warp-level kernel: values off by one
             IllegalStateException nn = assertThrows(IllegalStateException.class,
