@@ -3,17 +3,17 @@
  * carpathia_cuda.h uses with host memory: "device" allocations are malloc'ed blocks, copies are memcpy, modules accept
  * images that start with the fatbin magic, functions are looked up by name, and launches are appended to
  * launches.log beside this library (kernel name, grid, block, the first three parameters as ints). The matrix
- * product kernels are computed, plainly, from their names and parameters (so that CudaKernels' check of each
- * kernel's first product sees a right answer); the NF4 kernels are only logged.
+ * product and NF4 kernels are also computed, plainly, from their names and parameters (so that CudaKernels' check of
+ * each kernel's first launch sees a right answer).
  *
  * Compiled by FakeDriver in these flavours:
  *   (default)            a working one-device driver ("Fake GPU", sm_90, 132 SMs, 1 GiB)
  *   -DFAKE_NO_DEVICE     cuInit fails with CUDA_ERROR_NO_DEVICE, as on a machine whose driver sees no GPU
  *   -DFAKE_STUB          cuInit fails with CUDA_ERROR_STUB_LIBRARY, as the toolkit's stubs/libcuda.so does
  *   -DFAKE_WGMMA         a working driver whose probe kernel (carpathia_wgmma_available) says wgmma runs, as on an H100
- *   -DFAKE_BROKEN        FAKE_WGMMA with wrong kernels, for the first-use check: the warpgroup kernels and
+ *   -DFAKE_BROKEN        FAKE_WGMMA with wrong kernels, for the first-launch check: the warpgroup kernels and
  *                        carpathia_sgemm_nn* add 1 to every element of C, carpathia_sgemm_tn* also writes the float
- *                        after C's last element
+ *                        after C's last element, and the NF4 kernels read the nibbles the wrong way round
  * Launches with more than 48 KiB of dynamic shared memory fail unless cuFuncSetAttribute raised the function's limit,
  * as with the real driver.
  */
@@ -288,6 +288,73 @@ static int compute_gemm(const char* name, void** params) {
     return 1;
 }
 
+static const float NF4_LEVELS[16] = {
+    -1.0f, -0.6961928009986877f, -0.5250730514526367f, -0.39491748809814453f,
+    -0.28444138169288635f, -0.18477343022823334f, -0.09105003625154495f, 0.0f,
+    0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
+    0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f};
+
+/* Element e of an NF4 tensor: its level (element 2i in the high nibble) times its block's absmax, plain or
+ * double-quantized as (codebook[code] * scale) + offset, each step a float32 operation as in bitsandbytes. */
+static float nf4_value(void** params, long long e) {
+    const uint8_t* packed = *(uint8_t**) params[0];
+    const float* absmax = *(float**) params[1];
+    const uint8_t* codes = *(uint8_t**) params[2];
+    const float* codebook = *(float**) params[3];
+    const float* scales = *(float**) params[4];
+    float offset = *(float*) params[5];
+    int log2_block = *(int*) params[6], log2_nested = *(int*) params[7];
+    int byte = packed[e >> 1];
+    int code = (e & 1) == 0 ? byte >> 4 : byte & 15;
+#ifdef FAKE_BROKEN
+    code = (e & 1) == 0 ? byte & 15 : byte >> 4;  /* the nibbles the wrong way round */
+#endif
+    long long block = e >> log2_block;
+    float scale;
+    if (codes == NULL) {
+        scale = absmax[block];
+    } else {
+        volatile float scaled = codebook[codes[block]] * scales[block >> log2_nested];
+        scale = scaled + offset;
+    }
+    volatile float value = NF4_LEVELS[code] * scale;
+    return value;
+}
+
+/* float32 -> bfloat16 bits, to nearest even; a NaN stays a quiet NaN */
+static uint16_t bf16(float x) {
+    uint32_t bits;
+    memcpy(&bits, &x, 4);
+    if ((bits & 0x7FFFFFFFu) > 0x7F800000u) return (uint16_t) ((bits >> 16) | 0x40);
+    return (uint16_t) ((bits + 0x7FFFu + ((bits >> 16) & 1)) >> 16);
+}
+
+/* carpathia_nf4_dequantize_{f32,bf16}: (scales..., n, out, vectorised); carpathia_nf4_gemv: (scales..., rows, cols,
+ * x, y, vectorised), y = W x accumulated in double. */
+static void compute_nf4(const char* name, void** params) {
+    if (strcmp(name, "carpathia_nf4_gemv") == 0) {
+        int rows = *(int*) params[8], cols = *(int*) params[9];
+        const float* x = *(float**) params[10];
+        float* y = *(float**) params[11];
+        for (int r = 0; r < rows; r++) {
+            double sum = 0;
+            for (int c = 0; c < cols; c++) sum += (double) nf4_value(params, (long long) r * cols + c) * x[c];
+            y[r] = (float) sum;
+        }
+        return;
+    }
+    long long n = *(long long*) params[8];
+    void* out = *(void**) params[9];
+    for (long long e = 0; e < n; e++) {
+        float value = nf4_value(params, e);
+        if (strcmp(name, "carpathia_nf4_dequantize_bf16") == 0) {
+            ((uint16_t*) out)[e] = bf16(value);
+        } else {
+            ((float*) out)[e] = value;
+        }
+    }
+}
+
 CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
                         unsigned int by, unsigned int bz, unsigned int shared, void* stream, void** params,
                         void** extra) {
@@ -314,7 +381,9 @@ CUresult cuLaunchKernel(void* function, unsigned int gx, unsigned int gy, unsign
     fprintf(log, "%s grid=%u,%u,%u block=%u,%u,%u shared=%u first=%d,%d,%d\n", (const char*) function, gx, gy, gz,
             bx, by, bz, shared, *(int*) params[0], *(int*) params[1], *(int*) params[2]);
     fclose(log);
-    compute_gemm((const char*) function, params);
+    if (!compute_gemm((const char*) function, params) && starts_with((const char*) function, "carpathia_nf4_")) {
+        compute_nf4((const char*) function, params);
+    }
     return SUCCESS;
 }
 

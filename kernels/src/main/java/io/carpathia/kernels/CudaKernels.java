@@ -19,10 +19,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #gemmHost} takes host addresses instead (an ND4J buffer's, say) and copies straight from and to them.
  * Launches are asynchronous: results are visible after {@link CudaContext#synchronize()} or a copy to the host.
  *
- * <p><b>Each matrix-product kernel's first product is checked.</b> It runs into a scratch copy of C with guards around
- * it, and {@link GemmSpotCheck} compares a spread of its elements with the product computed on the CPU from the
- * device's operands; only then is it copied into C (and that call waits for it). A kernel that fails is never
- * launched again: its products throw {@link IllegalStateException} with what was wrong, except that
+ * <p><b>Each kernel's first launch is checked.</b> It runs into a scratch copy of its output with guards around it,
+ * and {@link KernelSpotCheck} compares a spread of the output's elements with what the CPU computes from the device's
+ * operands; only then is the output copied where it belongs (and that call waits for it). A kernel that fails is never
+ * launched again: its calls throw {@link IllegalStateException} with what was wrong, except that
  * {@link GemmFamily#AUTO} then leaves the warpgroup kernels for the warp-level ones (C is still untouched, so the
  * product is simply run again there). So a kernel that is wrong on some GPU cannot hand out wrong numbers silently.
  */
@@ -45,9 +45,9 @@ public final class CudaKernels {
     private volatile Boolean wgmmaAvailable;
     /** Why AUTO stopped using the warpgroup kernels (one failed its first-use check), or null. */
     private volatile String wgmmaWithdrawn;
-    /** Kernels whose first product passed {@link GemmSpotCheck}: they now write C directly. */
+    /** Kernels (and code paths) whose first launch passed {@link KernelSpotCheck}: they now write directly. */
     private final Set<String> checkedKernels = ConcurrentHashMap.newKeySet();
-    /** Kernels whose first product failed it, with what was wrong: they are never launched again. */
+    /** Kernels whose first launch failed it, with what was wrong: they are never launched again. */
     private final Map<String, String> failedKernels = new ConcurrentHashMap<>();
 
     /** Loads the kernels into {@code context}. */
@@ -168,7 +168,10 @@ public final class CudaKernels {
         return wgmmaWithdrawn;
     }
 
-    /** The matrix-product kernels whose first product passed its check so far, in no order. */
+    /**
+     * The kernels whose first launch passed its check so far, in no order: matrix-product kernels by name, NF4 kernels
+     * by name and "/vectorised" or "/scalar" (their two code paths).
+     */
     public Set<String> checkedKernels() {
         return Set.copyOf(checkedKernels);
     }
@@ -250,27 +253,14 @@ public final class CudaKernels {
                             long byteA, DeviceBuffer b, long byteB, float beta, DeviceBuffer c, long byteC) {
         long addressA = a.address() + byteA;
         long addressB = b.address() + byteB;
-        long addressC = c.address() + byteC;
         int tileN = wgmmaTile(family, precision, shape, addressA, addressB);
-        String kernel = tileN > 0 ? shape.wgmmaKernelName(precision, tileN, addressC)
-                : shape.kernelName(precision, shape.vectorisable(precision, addressA, addressB, addressC));
-        String problem = failedKernels.get(kernel);
-        if (problem == null) {
-            if (checkedKernels.contains(kernel)) {
-                launch(kernel, tileN, shape, alpha, addressA, addressB, beta, addressC);
-                return;
-            }
-            GemmSpotCheck.Result result = firstProduct(kernel, tileN, precision, shape, alpha, a, byteA, b, byteB,
-                    beta, c, byteC);
-            if (result.passed()) {
-                if (result.judged()) checkedKernels.add(kernel);  // else (non-finite inputs) the next one is checked
-                return;
-            }
-            problem = "the " + kernel + " kernel gives wrong results on " + context.device().describe() + ": "
-                    + result.problem() + ". It will not be launched again; please report this with the output of the "
-                    + "kernels check (kernels/README.md).";
-            failedKernels.put(kernel, problem);
-        }
+        String kernel = tileN > 0 ? shape.wgmmaKernelName(precision, tileN, c.address() + byteC)
+                : shape.kernelName(precision, shape.vectorisable(precision, addressA, addressB, c.address() + byteC));
+        String problem = checkedLaunch(kernel, c, byteC, shape.extentC() * 4,
+                into -> launch(kernel, tileN, shape, alpha, addressA, addressB, beta, into),
+                (scratch, at) -> KernelSpotCheck.gemm(kernel, precision, shape, alpha, a, byteA, b, byteB, beta, c,
+                        byteC, scratch, at));
+        if (problem == null) return;
         // a wrong kernel: C is as it was. AUTO can still go to the warp-level kernels; anything else is refused.
         if (tileN > 0 && family == GemmFamily.AUTO) {
             if (wgmmaWithdrawn == null) {
@@ -284,27 +274,52 @@ public final class CudaKernels {
         throw new IllegalStateException(problem);
     }
 
+    /** Writes a kernel's output at a device address. */
+    private interface Launch {
+        void into(long address);
+    }
+
+    /** Checks a kernel's output in a scratch buffer, at a byte offset. */
+    private interface Check {
+        KernelSpotCheck.Result of(DeviceBuffer scratch, long offset);
+    }
+
     /**
-     * A kernel's first product: computed into a scratch copy of C (as C was, with {@link GemmSpotCheck#GUARD_BYTES}
-     * of guard on either side, at C's alignment so that the same kernel applies), checked, and copied into C only when
-     * right. C is untouched otherwise.
+     * Runs a kernel whose output is the {@code bytes} at byte {@code offset} of {@code out}: directly once its first
+     * launch passed its check; the first time into a scratch copy of the output (as it was, with
+     * {@link KernelSpotCheck#GUARD_BYTES} of guard on either side, at the output's alignment so that the same code
+     * path runs), checked, and copied into the output only when right. Returns null when the output is written, else
+     * what is wrong with the kernel (then, and ever after, the output is left untouched).
      */
-    private GemmSpotCheck.Result firstProduct(String kernel, int tileN, GemmPrecision precision, Gemm shape,
-                                              float alpha, DeviceBuffer a, long byteA, DeviceBuffer b, long byteB,
-                                              float beta, DeviceBuffer c, long byteC) {
-        long bytesC = shape.extentC() * 4;
-        long guard = GemmSpotCheck.GUARD_BYTES;
-        long start = guard + (c.address() + byteC) % 16;   // allocations are 256-byte aligned
-        try (DeviceBuffer scratch = context.allocate(start + bytesC + guard)) {
-            scratch.fill32(0, scratch.bytes() / 4, GemmSpotCheck.GUARD_PATTERN);
-            scratch.copyFrom(c, byteC, start, bytesC);
-            launch(kernel, tileN, shape, alpha, a.address() + byteA, b.address() + byteB, beta,
-                    scratch.address() + start);
-            GemmSpotCheck.Result result = GemmSpotCheck.check(kernel, precision, shape, alpha, a, byteA, b, byteB,
-                    beta, c, byteC, scratch, start);
-            if (result.passed()) c.copyFrom(scratch, start, byteC, bytesC);
-            return result;
+    private String checkedLaunch(String kernel, DeviceBuffer out, long offset, long bytes, Launch launch,
+                                 Check check) {
+        String problem = failedKernels.get(kernel);
+        if (problem != null) return problem;
+        if (checkedKernels.contains(kernel)) {
+            launch.into(out.address() + offset);
+            return null;
         }
+        long start = KernelSpotCheck.GUARD_BYTES + (out.address() + offset) % 16;  // allocations are 256-aligned
+        KernelSpotCheck.Result result;
+        long scratchBytes = (start + bytes + KernelSpotCheck.GUARD_BYTES + 3) & ~3L;   // whole words of guard
+        try (DeviceBuffer scratch = context.allocate(scratchBytes)) {
+            scratch.fill32(0, scratch.bytes() / 4, KernelSpotCheck.GUARD_PATTERN);
+            scratch.copyFrom(out, offset, start, bytes);
+            launch.into(scratch.address() + start);
+            String outside = KernelSpotCheck.guards(scratch, start, bytes);
+            result = outside != null ? new KernelSpotCheck.Result(true, kernel + " wrote outside its output: "
+                    + outside) : check.of(scratch, start);
+            if (result.passed()) {
+                out.copyFrom(scratch, start, offset, bytes);
+                if (result.judged()) checkedKernels.add(kernel);  // else (non-finite inputs) the next launch is checked
+                return null;
+            }
+        }
+        problem = "the " + kernel + " kernel gives wrong results on " + context.device().describe() + ": "
+                + result.problem() + ". It will not be launched again; please report this with the output of the "
+                + "kernels check (kernels/README.md).";
+        failedKernels.put(kernel, problem);
+        return problem;
     }
 
     private void launch(String kernel, int tileN, Gemm shape, float alpha, long addressA, long addressB, float beta,
@@ -371,12 +386,16 @@ public final class CudaKernels {
                     + " offset " + offset + " do not fit in an output buffer of " + out.bytes() + " bytes");
         }
         if (layout.elements() == 0) return;
-        long outAddress = out.address() + offset * type.bytes();
-        boolean vectorised = layout.dequantizeVectorisable(weights.packed().address(), outAddress);
-        KernelArguments arguments = weights.appendScales(new KernelArguments().pointer(weights.packed(), 0))
-                .int64(layout.elements()).pointer(outAddress).int32(vectorised ? 1 : 0);
-        function(type.kernelName()).launch(layout.dequantizeBlocks(vectorised, context.device().multiprocessors()), 1,
-                1, KernelTiling.Nf4.THREADS, arguments);
+        long byteOut = offset * type.bytes();
+        boolean vectorised = layout.dequantizeVectorisable(weights.packed().address(), out.address() + byteOut);
+        String path = type.kernelName() + (vectorised ? "/vectorised" : "/scalar");
+        String problem = checkedLaunch(path, out, byteOut, layout.elements() * type.bytes(), into -> {
+            KernelArguments arguments = weights.appendScales(new KernelArguments().pointer(weights.packed(), 0))
+                    .int64(layout.elements()).pointer(into).int32(vectorised ? 1 : 0);
+            function(type.kernelName()).launch(layout.dequantizeBlocks(vectorised,
+                    context.device().multiprocessors()), 1, 1, KernelTiling.Nf4.THREADS, arguments);
+        }, (scratch, at) -> KernelSpotCheck.nf4Dequantize(path, weights, type, scratch, at));
+        if (problem != null) throw new IllegalStateException(problem);
     }
 
     /**
@@ -407,11 +426,14 @@ public final class CudaKernels {
         }
         long xAddress = x.address() + offsetX * 4;
         boolean vectorised = layout.gemvVectorisable(cols, weights.packed().address(), xAddress);
-        KernelArguments arguments = weights.appendScales(new KernelArguments().pointer(weights.packed(), 0))
-                .int32(rows).int32(cols).pointer(xAddress).pointer(y.address() + offsetY * 4)
-                .int32(vectorised ? 1 : 0);
-        int warps = KernelTiling.Nf4.GEMV_WARPS;
-        function(NF4_GEMV).launch((rows + warps - 1) / warps, 1, 1, warps * KernelTiling.WARP_SIZE,
-                arguments);
+        String path = NF4_GEMV + (vectorised ? "/vectorised" : "/scalar");
+        String problem = checkedLaunch(path, y, offsetY * 4, rows * 4L, into -> {
+            KernelArguments arguments = weights.appendScales(new KernelArguments().pointer(weights.packed(), 0))
+                    .int32(rows).int32(cols).pointer(xAddress).pointer(into).int32(vectorised ? 1 : 0);
+            int warps = KernelTiling.Nf4.GEMV_WARPS;
+            function(NF4_GEMV).launch((rows + warps - 1) / warps, 1, 1, warps * KernelTiling.WARP_SIZE,
+                    arguments);
+        }, (scratch, at) -> KernelSpotCheck.nf4Gemv(path, weights, rows, cols, x, offsetX * 4, scratch, at));
+        if (problem != null) throw new IllegalStateException(problem);
     }
 }

@@ -31,7 +31,8 @@ public final class FakeDriver {
     public static final String WGMMA = "wgmma";
     /**
      * {@link #WGMMA} with wrong kernels: the warpgroup kernels and {@code carpathia_sgemm_nn*} add 1 to every element
-     * of C, and {@code carpathia_sgemm_tn*} also writes the float after C's last element.
+     * of C, {@code carpathia_sgemm_tn*} also writes the float after C's last element, and the NF4 kernels read the
+     * nibbles the wrong way round.
      */
     public static final String BROKEN = "broken";
 

@@ -26,8 +26,9 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Which products a GPU device runs, and that they give the CPU's results: matmul (2-D, batched, broadcast), the dense
- * layers and attention, forward and backward, against the same ops on the CPU. The GPU is the stand-in driver with
- * the kernels emulated ({@link FakeGpu}); the copies between ND4J's buffers and device memory are real.
+ * layers and attention, forward and backward, against the same ops on the CPU. The GPU is the stand-in driver, which
+ * computes the kernels' products plainly ({@link FakeGpu}); the copies between ND4J's buffers and device memory are
+ * real.
  */
 class GpuDispatchTest {
 
@@ -39,7 +40,7 @@ class GpuDispatchTest {
         Comparison.assertClose(expected, actual, what);
     }
 
-    /** Runs {@code op} on the CPU and on a fresh emulated GPU, compares, and returns the GPU's kernel calls. */
+    /** Runs {@code op} on the CPU and on a fresh stand-in GPU, compares, and returns the GPU's kernel calls. */
     private static List<String> gpuMatchesCpu(Supplier<Tensor> op, List<Tensor> inputs) throws Exception {
         Device gpu = FakeGpu.device("cuda:fake");
         Comparison.gpuMatchesCpu(gpu, op, inputs);

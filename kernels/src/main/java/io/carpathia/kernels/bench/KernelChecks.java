@@ -149,7 +149,7 @@ final class KernelChecks {
                             deviceB.address() + (long) offset * inputBytes, deviceC.address() + offset * 4L));
             try {
                 kernels.gemm(family, precision, shape, alpha, deviceA, offset, deviceB, offset, beta, deviceC, offset);
-            } catch (IllegalStateException wrong) {   // the kernel failed CudaKernels' check of its first product
+            } catch (IllegalStateException wrong) {   // the kernel failed CudaKernels' check of its first launch
                 results.add(new Result(kernel, shape.toString(), wrong.getMessage(), false));
                 return;
             }
@@ -186,9 +186,17 @@ final class KernelChecks {
         outBytes = (outBytes + 3) & ~3L;
         boolean exact;
         String untouched;
+        String shape = (layout.isDoubleQuantized() ? "double-quantized " : "") + "n=" + n
+                + (offset > 0 ? " at offset " + offset : "");
+        String kernel = output == Nf4Output.F32 ? "carpathia_nf4_dequantize_f32" : "carpathia_nf4_dequantize_bf16";
         try (Uploaded weights = upload(data); DeviceBuffer out = context.allocate(outBytes)) {
             out.fill32(0, outBytes / 4, SENTINEL);
-            kernels.nf4Dequantize(weights.nf4, out, offset, output);
+            try {
+                kernels.nf4Dequantize(weights.nf4, out, offset, output);
+            } catch (IllegalStateException wrong) {   // the kernel failed CudaKernels' check of its first launch
+                results.add(new Result(kernel, shape, wrong.getMessage(), false));
+                return;
+            }
             context.synchronize();
             if (output == Nf4Output.F32) {
                 float[] back = new float[(int) (outBytes / 4)];
@@ -205,9 +213,6 @@ final class KernelChecks {
                 untouched = untouchedBf16(back, offset, n);
             }
         }
-        String shape = (layout.isDoubleQuantized() ? "double-quantized " : "") + "n=" + n
-                + (offset > 0 ? " at offset " + offset : "");
-        String kernel = output == Nf4Output.F32 ? "carpathia_nf4_dequantize_f32" : "carpathia_nf4_dequantize_bf16";
         results.add(new Result(kernel, shape, (exact ? "bit-exact" : "DIFFERS from the reference")
                 + (untouched == null ? "" : ", " + untouched), exact && untouched == null));
     }
@@ -224,7 +229,13 @@ final class KernelChecks {
             System.arraycopy(x, 0, paddedX, offset, cols);
             deviceX.write(paddedX, 0);
             deviceY.fill32(0, y.length, SENTINEL);
-            kernels.nf4Gemv(weights.nf4, rows, cols, deviceX, offset, deviceY, offset);
+            try {
+                kernels.nf4Gemv(weights.nf4, rows, cols, deviceX, offset, deviceY, offset);
+            } catch (IllegalStateException wrong) {   // the kernel failed CudaKernels' check of its first launch
+                results.add(new Result("carpathia_nf4_gemv", (nested ? "double-quantized " : "") + rows + " x "
+                        + cols, wrong.getMessage(), false));
+                return;
+            }
             context.synchronize();
             deviceY.read(0, y);
         }

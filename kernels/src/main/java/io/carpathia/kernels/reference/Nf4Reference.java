@@ -40,8 +40,13 @@ public final class Nf4Reference {
         if (!data.layout().isDoubleQuantized()) return data.absmax()[(int) block];
         int code = data.absmaxCodes()[(int) block] & 0xff;
         float scale = data.absmaxScales()[(int) (block / data.layout().nestedBlocksize())];
-        float scaled = data.codebook()[code] * scale;
-        return scaled + data.absmaxOffset();
+        return doubleQuantizedAbsmax(data.codebook()[code], scale, data.absmaxOffset());
+    }
+
+    /** A double-quantized absmax from its codebook entry, its group's scale and the offset, rounded as the kernels. */
+    public static float doubleQuantizedAbsmax(float codebookEntry, float scale, float offset) {
+        float scaled = codebookEntry * scale;
+        return scaled + offset;
     }
 
     /** The value of element {@code element}. */

@@ -10,17 +10,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.carpathia.kernels.reference.GemmReference;
 import io.carpathia.kernels.reference.Rounding;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * The check of each matrix-product kernel's first product ({@link GemmSpotCheck} in {@link CudaKernels}), on the
- * stand-in driver, which computes the products: right kernels pass and then write C directly; the {@code broken}
- * flavour's wrong kernels (values off by one, a write past C) are caught, never launched again, and leave C as it
- * was; AUTO leaves broken warpgroup kernels for the warp-level ones.
+ * The check of each kernel's first launch ({@link KernelSpotCheck} in {@link CudaKernels}), on the stand-in driver,
+ * which computes the kernels plainly: right kernels pass and then write their output directly; the {@code broken}
+ * flavour's wrong kernels (values off by one, a write past C, NF4 nibbles the wrong way round) are caught, never
+ * launched again, and leave the output as it was; AUTO leaves broken warpgroup kernels for the warp-level ones.
  */
-class GemmSpotCheckTest {
+class KernelSpotCheckTest {
 
     /** Values that float32 and TF32 multiply exactly (small multiples of 1/4), so results compare exactly. */
     private static float[] values(long seed, long count) {
@@ -156,24 +158,84 @@ class GemmSpotCheckTest {
             Gemm tn = Gemm.of(true, false, 9, 11, 13).batched(2);
             IllegalStateException past = assertThrows(IllegalStateException.class,
                     () -> kernels.sgemm(tn, 1f, a, 0, b, 0, 0f, c, 0));
-            assertTrue(past.getMessage().contains("carpathia_sgemm_tn wrote outside C (" + tn + "): the float32 at "
-                    + "byte " + tn.extentC() * 4 + " (C's last byte is " + (tn.extentC() * 4 - 1) + ") changed"),
-                    past.getMessage());
+            assertTrue(past.getMessage().contains("carpathia_sgemm_tn wrote outside its output: byte "
+                    + tn.extentC() * 4 + " of its output changed (the output is bytes 0 to " + (tn.extentC() * 4 - 1)
+                    + ")"), past.getMessage());
             assertArrayEquals(before, read(c, before.length));   // no failed product touched C
             assertFalse(kernels.checkedKernels().contains("carpathia_sgemm_tn"));
         }
     }
 
+    /** Random NF4 codes and float absmax in [0.5, 1.5) on the device. */
+    private static DeviceNf4 nf4(CudaContext gpu, Nf4Layout layout, List<DeviceBuffer> buffers, long seed) {
+        Random random = new Random(seed);
+        byte[] packed = new byte[Math.toIntExact(layout.packedBytes())];
+        random.nextBytes(packed);
+        float[] absmax = new float[Math.toIntExact(layout.blocks())];
+        for (int i = 0; i < absmax.length; i++) absmax[i] = 0.5f + random.nextFloat();
+        DeviceBuffer devicePacked = gpu.allocate(packed.length);
+        DeviceBuffer deviceAbsmax = gpu.allocate(absmax.length * 4L);
+        buffers.add(devicePacked);
+        buffers.add(deviceAbsmax);
+        devicePacked.write(packed, 0);
+        deviceAbsmax.write(absmax, 0);
+        return DeviceNf4.plain(layout, devicePacked, deviceAbsmax);
+    }
+
+    @Test
+    void nf4KernelsAreCheckedOnTheirFirstLaunchAndAWrongOneIsRefused() throws Exception {
+        List<DeviceBuffer> buffers = new ArrayList<>();
+        Nf4Layout layout = Nf4Layout.of(40 * 64);   // W [40, 64]
+        for (String flavour : List.of(FakeDriver.WORKING, FakeDriver.BROKEN)) {
+            try (CudaContext gpu = CudaContext.open(FakeDriver.library(flavour).toString(), 0)) {
+                CudaKernels kernels = new CudaKernels(gpu);
+                DeviceNf4 weights = nf4(gpu, layout, buffers, 9);
+                try (DeviceBuffer out = gpu.allocate(layout.elements() * 4); DeviceBuffer x = gpu.allocate(64 * 4);
+                     DeviceBuffer y = gpu.allocate(40 * 4)) {
+                    out.fill32(0, layout.elements(), Float.floatToRawIntBits(-7f));
+                    x.write(values(10, 64), 0);
+                    if (flavour.equals(FakeDriver.WORKING)) {
+                        kernels.nf4Dequantize(weights, out, 0, Nf4Output.F32);
+                        kernels.nf4Gemv(weights, 40, 64, x, 0, y, 0);
+                        assertEquals(Set.of("carpathia_nf4_dequantize_f32/vectorised",
+                                "carpathia_nf4_gemv/vectorised"), kernels.checkedKernels());
+                    } else {
+                        IllegalStateException wrong = assertThrows(IllegalStateException.class,
+                                () -> kernels.nf4Dequantize(weights, out, 0, Nf4Output.F32));
+                        assertTrue(wrong.getMessage().startsWith("the carpathia_nf4_dequantize_f32/vectorised kernel "
+                                + "gives wrong results on Fake GPU"), wrong.getMessage());
+                        assertTrue(wrong.getMessage().contains("dequantized element 0 of 2560 to "), wrong.getMessage());
+                        assertEquals(-7f, read(out, 1)[0]);   // the output was not touched
+                        IllegalStateException gemv = assertThrows(IllegalStateException.class,
+                                () -> kernels.nf4Gemv(weights, 40, 64, x, 0, y, 0));
+                        assertTrue(gemv.getMessage().contains("carpathia_nf4_gemv/vectorised computed y[0] = "),
+                                gemv.getMessage());
+                    }
+                } finally {
+                    for (DeviceBuffer buffer : buffers) buffer.close();
+                    buffers.clear();
+                }
+            }
+        }
+    }
+
+    @Test
+    void nf4SamplesCoverBothNibblesAndTheBlockAndGroupEdges() {
+        assertArrayEquals(new long[] {0, 1, 2}, KernelSpotCheck.nf4Samples(Nf4Layout.of(3)));
+        assertArrayEquals(new long[] {0, 1, 63, 64, 65, 16383, 16384, 21845, 32769, 43690, 65534, 65535},
+                KernelSpotCheck.nf4Samples(Nf4Layout.doubleQuantized(65536)));
+    }
+
     @Test
     void samplesSpreadOverRowsColumnsAndTheEndsOfABatch() {
-        assertEquals(List.of(new GemmSpotCheck.Sample(0, 0, 0)),
-                GemmSpotCheck.samples(Gemm.of(false, false, 1, 1, 5)));
-        List<GemmSpotCheck.Sample> samples = GemmSpotCheck.samples(Gemm.of(false, true, 4096, 300, 64).batched(5));
+        assertEquals(List.of(new KernelSpotCheck.Sample(0, 0, 0)),
+                KernelSpotCheck.samples(Gemm.of(false, false, 1, 1, 5)));
+        List<KernelSpotCheck.Sample> samples = KernelSpotCheck.samples(Gemm.of(false, true, 4096, 300, 64).batched(5));
         assertEquals(32, samples.size());
-        assertEquals(new GemmSpotCheck.Sample(0, 0, 0), samples.get(0));
-        assertEquals(new GemmSpotCheck.Sample(4, 4095, 299), samples.get(31));
+        assertEquals(new KernelSpotCheck.Sample(0, 0, 0), samples.get(0));
+        assertEquals(new KernelSpotCheck.Sample(4, 4095, 299), samples.get(31));
         // rows in both warpgroups and in several rows of the 8-row swizzle pattern; columns in both halves of 256
         assertEquals(List.of(0, 1365, 2730, 4095), samples.stream().filter(s -> s.batch() == 0 && s.column() == 0)
-                .map(GemmSpotCheck.Sample::row).toList());
+                .map(KernelSpotCheck.Sample::row).toList());
     }
 }
