@@ -42,8 +42,6 @@ final class KernelSpotCheck {
 
     /** What a check found: whether anything could be judged, and what is wrong (null when nothing is). */
     record Result(boolean judged, String problem) {
-        static final Result UNJUDGED = new Result(false, null);
-
         boolean passed() {
             return problem == null;
         }
