@@ -37,6 +37,11 @@ class FakeDriverTest {
         if (context != null) context.close();
     }
 
+    /** Deterministic operands: the fake computes the products, and CudaKernels checks each kernel's first one. */
+    private static void zero(DeviceBuffer... buffers) {
+        for (DeviceBuffer buffer : buffers) buffer.fill32(0, buffer.bytes() / 4, 0);
+    }
+
     @Test
     void describesTheDevice() {
         CudaDevice device = context.device();
@@ -143,6 +148,7 @@ class FakeDriverTest {
         assertEquals("carpathia_kernels.fatbin", kernels.moduleDescription());
         try (DeviceBuffer a = context.allocate(1 << 20); DeviceBuffer b = context.allocate(1 << 20);
              DeviceBuffer c = context.allocate(1 << 20)) {
+            zero(a, b, c);
             kernels.sgemm(Gemm.of(false, false, 256, 300, 64), 1f, a, 0, b, 0, 0f, c, 0);
             kernels.gemm(GemmPrecision.TF32, Gemm.of(false, true, 17, 63, 65), 1f, a, 0, b, 0, 0f, c, 0);
             kernels.gemm(GemmPrecision.BF16, Gemm.of(true, false, 64, 64, 64).batched(3), 1f, a, 0, b, 0, 1f, c, 0);
@@ -163,6 +169,7 @@ class FakeDriverTest {
         assertFalse(kernels.wgmmaAvailable());  // the fake's probe says 0, as an image without sm_90a code does
         try (DeviceBuffer a = context.allocate(1 << 20); DeviceBuffer b = context.allocate(1 << 20);
              DeviceBuffer c = context.allocate(1 << 20)) {
+            zero(a, b, c);
             kernels.gemm(GemmPrecision.BF16, Gemm.of(false, true, 200, 300, 64), 1f, a, 0, b, 0, 0f, c, 0);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> kernels.gemm(
                     GemmFamily.WGMMA_256, GemmPrecision.BF16, Gemm.of(false, true, 200, 300, 64), 1f, a, 0, b, 0, 0f,
@@ -183,6 +190,7 @@ class FakeDriverTest {
         try (CudaContext gpu = CudaContext.open(wgmmaLibrary.toString(), 0);
              DeviceBuffer a = gpu.allocate(1 << 20); DeviceBuffer b = gpu.allocate(1 << 20);
              DeviceBuffer c = gpu.allocate(1 << 20)) {
+            zero(a, b, c);
             CudaKernels kernels = new CudaKernels(gpu);
             assertTrue(kernels.wgmmaAvailable());
             kernels.gemm(GemmPrecision.BF16, Gemm.of(false, true, 200, 300, 64), 1f, a, 0, b, 0, 0f, c, 0);
@@ -262,6 +270,12 @@ class FakeDriverTest {
              DeviceBuffer out = context.allocate(layout.elements() * 4);
              DeviceBuffer x = context.allocate(64 * 4);
              DeviceBuffer y = context.allocate((4096 + 1) * 4)) {
+            // deterministic contents (the fake computes the kernels, and CudaKernels checks their first launches)
+            packed.fill32(0, (layout.packedBytes() + 3) / 4 - 1, 0x9c3e71a5);
+            codes.fill32(0, layout.blocks() / 4, 0x05fa3c81);
+            codebook.fill32(0, 256, Float.floatToRawIntBits(0.75f));
+            scales.fill32(0, layout.nestedGroups(), Float.floatToRawIntBits(-1.5f));
+            x.fill32(0, 64, Float.floatToRawIntBits(0.5f));
             DeviceNf4 weights = DeviceNf4.doubleQuantized(layout, packed, codes, codebook, scales, 0.25f);
             kernels.nf4Dequantize(weights, out, 0, Nf4Output.F32);
             kernels.nf4Dequantize(weights, out, 1, Nf4Output.BF16);
