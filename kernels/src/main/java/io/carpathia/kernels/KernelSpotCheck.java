@@ -4,7 +4,6 @@ import io.carpathia.kernels.reference.Nf4Reference;
 import io.carpathia.kernels.reference.Rounding;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeSet;
@@ -68,72 +67,80 @@ final class KernelSpotCheck {
 
     // ---- matrix products -----------------------------------------------------------------------------------------
 
-    /** One element of C: the matrix of the batch, row and column. */
-    record Sample(int batch, int row, int column) {}
-
-    static List<Sample> samples(Gemm shape) {
-        List<Sample> samples = new ArrayList<>();
-        for (int batch : new TreeSet<>(List.of(0, shape.batchCount() - 1))) {
-            for (int row : spread(shape.m())) {
-                for (int column : spread(shape.n())) samples.add(new Sample(batch, row, column));
-            }
-        }
-        return samples;
+    /** The matrices of a batch that are checked: the first and the last. */
+    static int[] sampledBatches(Gemm shape) {
+        return spread(shape.batchCount(), false);
     }
 
-    private static int[] spread(int size) {
-        return new TreeSet<>(List.of(0, size / 3, 2 * size / 3, size - 1)).stream().mapToInt(Integer::intValue)
-                .toArray();
+    /** Rows (or columns) checked among {@code size}: 0, a third, two thirds and the last, each once. */
+    static int[] spread(int size) {
+        return spread(size, true);
+    }
+
+    private static int[] spread(int size, boolean thirds) {
+        List<Integer> at = thirds ? List.of(0, size / 3, 2 * size / 3, size - 1) : List.of(0, size - 1);
+        return new TreeSet<>(at).stream().mapToInt(Integer::intValue).toArray();
     }
 
     /**
      * Checks the product {@code kernel} wrote into {@code after} (C at byte {@code offsetAfter}) against A, B and C as
-     * they were ({@code before}, at byte {@code offsetBefore}). All offsets are in bytes.
+     * they were ({@code before}, at byte {@code offsetBefore}): every pair of {@link #spread} rows and columns, in the
+     * {@link #sampledBatches}. Each sampled row of op(A) and column of op(B) is read once. All offsets are in bytes.
      */
     static Result gemm(String kernel, GemmPrecision precision, Gemm shape, float alpha, DeviceBuffer a, long offsetA,
                        DeviceBuffer b, long offsetB, float beta, DeviceBuffer before, long offsetBefore,
                        DeviceBuffer after, long offsetAfter) {
-        List<Sample> samples = samples(shape);
         int k = shape.k();
-        long[] indicesA = new long[samples.size() * k];
-        long[] indicesB = new long[samples.size() * k];
-        long[] indicesC = new long[samples.size()];
-        for (int s = 0; s < samples.size(); s++) {
-            Sample sample = samples.get(s);
-            for (int p = 0; p < k; p++) {
-                indicesA[s * k + p] = sample.batch() * shape.strideA()
-                        + (shape.transA() ? p * shape.lda() + sample.row() : sample.row() * shape.lda() + p);
-                indicesB[s * k + p] = sample.batch() * shape.strideB()
-                        + (shape.transB() ? sample.column() * shape.ldb() + p : p * shape.ldb() + sample.column());
-            }
-            indicesC[s] = sample.batch() * shape.strideC() + sample.row() * shape.ldc() + sample.column();
-        }
-        double[] valuesA = gather(a, offsetA, indicesA, precision);
-        double[] valuesB = gather(b, offsetB, indicesB, precision);
-        double[] valuesBefore = beta == 0 ? new double[samples.size()]
-                : gather(before, offsetBefore, indicesC, GemmPrecision.FP32);
-        double[] valuesAfter = gather(after, offsetAfter, indicesC, GemmPrecision.FP32);
-
-        boolean judged = false;
+        int[] rows = spread(shape.m());
+        int[] columns = spread(shape.n());
         double tolerance = 1e-4 + k * 0x1p-23;
-        for (int s = 0; s < samples.size(); s++) {
-            double sum = 0;
-            double magnitude = 0;
+        boolean judged = false;
+        for (int batch : sampledBatches(shape)) {
+            long[] indicesA = new long[rows.length * k];   // op(A)[row, p]
+            long[] indicesB = new long[columns.length * k];   // op(B)[p, column]
+            long[] indicesC = new long[rows.length * columns.length];
             for (int p = 0; p < k; p++) {
-                double product = valuesA[s * k + p] * valuesB[s * k + p];
-                sum += product;
-                magnitude += Math.abs(product);
+                for (int i = 0; i < rows.length; i++) {
+                    indicesA[i * k + p] = batch * shape.strideA()
+                            + (shape.transA() ? p * shape.lda() + rows[i] : rows[i] * shape.lda() + p);
+                }
+                for (int j = 0; j < columns.length; j++) {
+                    indicesB[j * k + p] = batch * shape.strideB()
+                            + (shape.transB() ? columns[j] * shape.ldb() + p : p * shape.ldb() + columns[j]);
+                }
             }
-            double expected = alpha * sum + beta * valuesBefore[s];
-            double bound = tolerance * (Math.abs(alpha) * magnitude + Math.abs(beta * valuesBefore[s]));
-            if (!withinFloat32(expected, bound)) continue;
-            judged = true;
-            if (!(Math.abs(valuesAfter[s] - expected) <= bound + Float.MIN_NORMAL)) {
-                Sample sample = samples.get(s);
-                String element = "C" + (shape.batchCount() > 1 ? "[" + sample.batch() + "]" : "") + "["
-                        + sample.row() + ", " + sample.column() + "]";
-                return new Result(true, kernel + " computed " + element + " = " + (float) valuesAfter[s]
-                        + " where A and B give " + (float) expected + " (within " + (float) bound + "), " + shape);
+            for (int i = 0; i < rows.length; i++) {
+                for (int j = 0; j < columns.length; j++) {
+                    indicesC[i * columns.length + j] = batch * shape.strideC() + rows[i] * shape.ldc() + columns[j];
+                }
+            }
+            double[] valuesA = gather(a, offsetA, indicesA, precision);
+            double[] valuesB = gather(b, offsetB, indicesB, precision);
+            double[] valuesBefore = beta == 0 ? new double[indicesC.length]
+                    : gather(before, offsetBefore, indicesC, GemmPrecision.FP32);
+            double[] valuesAfter = gather(after, offsetAfter, indicesC, GemmPrecision.FP32);
+            for (int i = 0; i < rows.length; i++) {
+                for (int j = 0; j < columns.length; j++) {
+                    double sum = 0;
+                    double magnitude = 0;
+                    for (int p = 0; p < k; p++) {
+                        double product = valuesA[i * k + p] * valuesB[j * k + p];
+                        sum += product;
+                        magnitude += Math.abs(product);
+                    }
+                    int s = i * columns.length + j;
+                    double expected = alpha * sum + beta * valuesBefore[s];
+                    double bound = tolerance * (Math.abs(alpha) * magnitude + Math.abs(beta * valuesBefore[s]));
+                    if (!withinFloat32(expected, bound)) continue;
+                    judged = true;
+                    if (!(Math.abs(valuesAfter[s] - expected) <= bound + Float.MIN_NORMAL)) {
+                        String element = "C" + (shape.batchCount() > 1 ? "[" + batch + "]" : "") + "[" + rows[i]
+                                + ", " + columns[j] + "]";
+                        return new Result(true, kernel + " computed " + element + " = " + (float) valuesAfter[s]
+                                + " where A and B give " + (float) expected + " (within " + (float) bound + "), "
+                                + shape);
+                    }
+                }
             }
         }
         return new Result(judged, null);

@@ -228,14 +228,11 @@ class KernelSpotCheckTest {
 
     @Test
     void samplesSpreadOverRowsColumnsAndTheEndsOfABatch() {
-        assertEquals(List.of(new KernelSpotCheck.Sample(0, 0, 0)),
-                KernelSpotCheck.samples(Gemm.of(false, false, 1, 1, 5)));
-        List<KernelSpotCheck.Sample> samples = KernelSpotCheck.samples(Gemm.of(false, true, 4096, 300, 64).batched(5));
-        assertEquals(32, samples.size());
-        assertEquals(new KernelSpotCheck.Sample(0, 0, 0), samples.get(0));
-        assertEquals(new KernelSpotCheck.Sample(4, 4095, 299), samples.get(31));
-        // rows in both warpgroups and in several rows of the 8-row swizzle pattern; columns in both halves of 256
-        assertEquals(List.of(0, 1365, 2730, 4095), samples.stream().filter(s -> s.batch() == 0 && s.column() == 0)
-                .map(KernelSpotCheck.Sample::row).toList());
+        assertArrayEquals(new int[] {0}, KernelSpotCheck.spread(1));
+        assertArrayEquals(new int[] {0, 1}, KernelSpotCheck.spread(2));
+        // rows in both warpgroups (of 64 rows) and rows 0, 5, 2 and 7 of the 8-row swizzle pattern
+        assertArrayEquals(new int[] {0, 1365, 2730, 4095}, KernelSpotCheck.spread(4096));
+        assertArrayEquals(new int[] {0}, KernelSpotCheck.sampledBatches(Gemm.of(false, true, 4, 4, 4)));
+        assertArrayEquals(new int[] {0, 4}, KernelSpotCheck.sampledBatches(Gemm.of(false, true, 4, 4, 4).batched(5)));
     }
 }
